@@ -1,0 +1,77 @@
+"""Sessions for the template itself: tests, lint, demo and benchmark."""
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+BUILD = ROOT / "build"
+
+
+def metaflow_user():
+    """Return a user name Metaflow accepts (it refuses root, the usual CI user)."""
+    for name in ("METAFLOW_USER", "USERNAME", "USER"):
+        if os.environ.get(name) and os.environ[name] != "root":
+            return os.environ[name]
+    return "metaflow-user"
+
+
+def render_default_project(session, output_dir):
+    """Render the template with its default answers into output_dir and return the project."""
+    shutil.rmtree(output_dir, ignore_errors=True)
+    session.run("cookiecutter", str(ROOT), "--no-input", "--output-dir", str(output_dir))
+    (project,) = output_dir.iterdir()
+    return project
+
+
+@nox.session
+def tests(session):
+    """Run the template's test suite: render, install and run every variant."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *session.posargs, env={"USERNAME": metaflow_user()})
+
+
+@nox.session
+def lint(session):
+    """Lint and format-check the template's own Python code with ruff."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def demo(session):
+    """Render the default project, install it and run its model-selection flow end to end."""
+    session.install("cookiecutter")
+    output_dir = Path(session.posargs[0]).resolve() if session.posargs else BUILD / "demo"
+    project = render_default_project(session, output_dir)
+    session.env["UV_COMPILE_BYTECODE"] = "1"
+    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
+    session.install("-e", f"{project}[dev]")
+    env = {
+        "USERNAME": metaflow_user(),
+        "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project),
+        "METAFLOW_RUN_MAX_WORKERS": str(os.cpu_count() or 2),
+    }
+    with session.chdir(project):
+        session.run("python", "flows/model_selection.py", "--no-pylint", "run", env=env)
+        session.run("python", str(ROOT / "scripts" / "show_demo_results.py"), env=env)
+
+
+@nox.session
+def benchmark(session):
+    """Time the tournament flow against an in-process GridSearchCV on the same fits."""
+    session.install("cookiecutter")
+    project = render_default_project(session, BUILD / "benchmark")
+    session.env["UV_COMPILE_BYTECODE"] = "1"
+    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
+    session.install("-e", f"{project}[dev]")
+    env = {"USERNAME": metaflow_user(), "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project)}
+    with session.chdir(project):
+        session.run("python", "benchmarks/benchmark_tournament.py", *session.posargs, env=env)
