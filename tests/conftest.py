@@ -71,7 +71,7 @@ def uv():
 
 
 class InstalledProject:
-    """A rendered project installed (editable, with extras) into a venv shared per dependency set."""
+    """A rendered project installed (editable, with extras) into a venv shared per extras set."""
 
     def __init__(self, path, python, env):
         self.path = path
@@ -118,8 +118,17 @@ class ProjectFactory:
         path = render(self.root / name, **answers)
         python = self.venv(extras)
         run(
-            [uv(), "pip", "install", "--quiet", "--compile-bytecode", "--python", python,
-             "-e", f"{path}[{','.join(extras)}]"],
+            [
+                uv(),
+                "pip",
+                "install",
+                "--quiet",
+                "--compile-bytecode",
+                "--python",
+                python,
+                "-e",
+                f"{path}[{','.join(extras)}]",
+            ],
             cwd=self.root,
         )
         env = metaflow_env(self.root / f"{name}-metaflow")

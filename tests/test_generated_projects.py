@@ -32,7 +32,12 @@ def test_rendered_test_suite_passes(project):
 
 def test_smoke_tournament_runs_from_the_command_line(project):
     result = project.run(
-        "python", "flows/model_selection.py", "--no-pylint",
-        "--config", "tournament", "configs/smoke.toml", "run",
+        "python",
+        "flows/model_selection.py",
+        "--no-pylint",
+        "--config",
+        "tournament",
+        "configs/smoke.toml",
+        "run",
     )
     assert "Done!" in result.stderr + result.stdout

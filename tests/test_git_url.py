@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 from conftest import TEMPLATE
-
 from test_render import expected_files, rendered_files
 
 IGNORED = shutil.ignore_patterns(
@@ -34,8 +33,18 @@ def test_renders_from_a_git_url(tmp_path):
     output = tmp_path / "out"
 
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", f"git+file://{repository}", "--no-input", "--output-dir", str(output),
-         "--checkout", "main", "neural_net=none"],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            f"git+file://{repository}",
+            "--no-input",
+            "--output-dir",
+            str(output),
+            "--checkout",
+            "main",
+            "neural_net=none",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -31,8 +31,16 @@ INVALID = [
 def cookiecutter_cli(output_dir, *answers):
     """Run the cookiecutter command line without prompts; return the finished process."""
     return subprocess.run(
-        [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input",
-         "--output-dir", str(output_dir), *answers],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            str(TEMPLATE),
+            "--no-input",
+            "--output-dir",
+            str(output_dir),
+            *answers,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -67,8 +75,13 @@ def hook_errors(result):
 
 
 # Cookiecutter itself refuses a value outside a choice list, before anything is written.
-CHOICES = [("python_version", "3.9"), ("task", "ranking"), ("neural_net", "torch"),
-           ("license", "GPL"), ("ci", "gitlab")]
+CHOICES = [
+    ("python_version", "3.9"),
+    ("task", "ranking"),
+    ("neural_net", "torch"),
+    ("license", "GPL"),
+    ("ci", "gitlab"),
+]
 
 
 @pytest.mark.parametrize(("field", "value"), CHOICES, ids=[f"{f}={v}" for f, v in CHOICES])
@@ -89,14 +102,14 @@ def test_reports_every_broken_rule_at_once(tmp_path):
 
 
 def test_derives_slug_and_package_from_a_name_with_punctuation(tmp_path):
-    project = render(tmp_path, project_name="Zoë's \"Fancy\" Model: v2")
+    project = render(tmp_path, project_name='Zoë\'s "Fancy" Model: v2')
     assert project.name == "zoe-s-fancy-model-v2"
     assert (project / "src" / "zoe_s_fancy_model_v2" / "__init__.py").is_file()
 
 
 @pytest.mark.parametrize(
     "text",
-    ["O'Brien & \"Sons\"", "Back\\slash \\n not a newline", "Zoë Ñúñez 数据"],
+    ['O\'Brien & "Sons"', "Back\\slash \\n not a newline", "Zoë Ñúñez 数据"],
     ids=["quotes", "backslashes", "non-ascii"],
 )
 def test_free_text_answers_render_verbatim_into_metadata(tmp_path, text):

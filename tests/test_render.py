@@ -153,6 +153,12 @@ def test_offers_the_keras_extra_only_with_keras(variant):
 def unit_files():
     """Files every variant may carry beyond the fixed set: the rendered unit test modules."""
     tests = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "tests"
-    fixed = {"conftest.py", "test_predict.py", "test_loading.py", "test_resume.py",
-             "test_notebook.py", "test_keras_model.py"}
+    fixed = {
+        "conftest.py",
+        "test_predict.py",
+        "test_loading.py",
+        "test_resume.py",
+        "test_notebook.py",
+        "test_keras_model.py",
+    }
     return {f"tests/{p.name}" for p in tests.glob("test_*.py") if p.name not in fixed}
