@@ -14,8 +14,10 @@ def main():
     card.write_text(get_cards(run["report"].task, id="report")[0].get(), encoding="utf-8")
     leaderboard = run.data.leaderboard
     columns = [c for c in ("rank_test_score", "candidate", "mean_test_score") if c in leaderboard]
-    print(f"\nRun {run.pathspec} finished; {run.data.metric} on the held-out test set:"
-          f" {run.data.test_score:.4f}\n")
+    print(
+        f"\nRun {run.pathspec} finished; {run.data.metric} on the held-out test set:"
+        f" {run.data.test_score:.4f}\n"
+    )
     print(leaderboard.sort_values("rank_test_score")[columns].head(10).to_string(index=False))
     print(f"\nResults (summary, leaderboard, figures): {results}")
     for path in sorted(results.iterdir()):

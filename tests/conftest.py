@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,18 @@ class ProjectFactory:
 def installed_project(tmp_path_factory):
     """Factory fixture: installed_project(extras=("dev",), **answers) -> InstalledProject."""
     return ProjectFactory(tmp_path_factory.mktemp("projects"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_tmpdir(tmp_path_factory):
+    """Keep the hook scripts cookiecutter writes to the temp folder (and never deletes) private."""
+    private = tmp_path_factory.mktemp("tmpdir")
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(private)
+    tempfile.tempdir = None
+    yield
+    if previous is None:
+        os.environ.pop("TMPDIR")
+    else:
+        os.environ["TMPDIR"] = previous
+    tempfile.tempdir = None

@@ -4,6 +4,7 @@ Sessions run on the interpreter nox runs on; CI picks another with `nox --force-
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -13,11 +14,9 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 
-{%- if cookiecutter.neural_net == "keras" %}
-INSTALL = ("--compile-bytecode", "-e", ".[dev,keras]")
-{%- else %}
-INSTALL = ("--compile-bytecode", "-e", ".[dev]")
-{%- endif %}
+INSTALL = ("--compile-bytecode", "-e", ".[{{ 'dev,keras' if cookiecutter.neural_net == 'keras' else 'dev' }}]")
+PYPROJECT = nox.project.load_toml(Path(__file__).with_name("pyproject.toml"))
+DEV = PYPROJECT["project"]["optional-dependencies"]["dev"]
 SMOKE_RUN = (
     "python",
     "flows/model_selection.py",
@@ -40,11 +39,17 @@ def install(session):
     session.install(*INSTALL)
 
 
+def dev_requirement(name):
+    """Return the dev dependency called name, with the bounds pyproject.toml gives it."""
+    return next(req for req in DEV if re.split(r"[\[<>=!~;\s]", req, maxsplit=1)[0] == name)
+
+
 def isolate_metaflow(session):
     """Point Metaflow and the results folder at a fresh folder of this session."""
-    # Smoke runs must not become the latest run that `flows/predict.py` or the notebook pick
-    # from your own datastore, nor fill `results/`.
-    state = Path(session.create_tmp()) / "metaflow"
+    # A smoke run must never become the latest run of your own datastore, the one the predict
+    # flow picks by default, nor fill `results/`.
+    # Absolute: Metaflow records the datastore root in every artifact's location.
+    state = Path(session.create_tmp()).resolve() / "metaflow"
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     session.env.update(
@@ -60,7 +65,8 @@ def isolate_metaflow(session):
 @nox.session
 def lint(session):
     """Check style and formatting with ruff."""
-    install(session)
+    # Ruff alone: installing the project would add a minute of bytecode compilation.
+    session.install(dev_requirement("ruff"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -79,7 +85,8 @@ def flows(session):
     install(session)
     isolate_metaflow(session)
     session.run(*SMOKE_RUN)
-    session.run("python", "flows/predict.py", "--no-pylint", "run")
+    output = Path(session.env["TOURNAMENT_RESULTS_DIR"]) / "predictions.csv"
+    session.run("python", "flows/predict.py", "--no-pylint", "run", "--output", str(output))
 {%- if cookiecutter.include_notebook %}
 
 

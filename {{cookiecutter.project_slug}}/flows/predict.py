@@ -31,7 +31,7 @@ class PredictFlow(FlowSpec):
     output = Parameter(
         "output",
         default="",
-        help=f"CSV or Parquet file to write; empty = {DEFAULT_OUTPUT_ROOT}/<run-id>/predictions.csv",
+        help="CSV or Parquet file to write; empty = predictions/<run-id>/predictions.csv",
     )
     seed = Parameter("seed", default=0, type=int, help="seed of the mock data")
 
@@ -53,7 +53,7 @@ class PredictFlow(FlowSpec):
             frame = loading.read_table(self.data)
             self.source = str(Path(self.data).resolve())
         else:
-            frame = mock_features(self.feature_schema, self.seed)
+            frame = mock_features(self.model_pathspec, self.feature_schema, self.seed)
             self.source = f"mock data (seed {self.seed}, {len(frame)} rows)"
         self.features = loading.check_frame(frame, self.feature_schema)
         print(f"Scoring {len(self.features)} rows from {self.source} with {self.model_pathspec}")
@@ -79,11 +79,11 @@ class PredictFlow(FlowSpec):
         print(f"Wrote {len(self.predictions)} predictions to {self.output_path}")
 
 
-def mock_features(feature_schema, seed):
-    """Return fresh mock rows shaped like the training data (target column dropped)."""
-    from {{ cookiecutter.package_name }} import data
+def mock_features(model_pathspec, feature_schema, seed):
+    """Fresh mock rows like the model's training data, without the target column."""
+    from {{ cookiecutter.package_name }}.loading import mock_table
 
-    frame = data.make_mock_data(feature_schema["task"], MOCK_ROWS, seed)
+    frame = mock_table(model_pathspec, n_rows=MOCK_ROWS, seed=seed)
     return frame.drop(columns=[feature_schema["target"]], errors="ignore")
 
 

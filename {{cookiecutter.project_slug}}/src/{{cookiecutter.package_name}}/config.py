@@ -7,12 +7,11 @@ Every problem is reported as one line naming the file and the dotted key.
 """
 
 import json
-import sys
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
+except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 TASKS = ("regression", "classification")
@@ -134,7 +133,9 @@ def _check_distribution(value, key, source):
     dist = value["dist"]
     if dist not in DISTRIBUTIONS:
         raise ConfigError(
-            source, f"{key}.dist", f"unknown distribution {dist!r} (known: {', '.join(DISTRIBUTIONS)})"
+            source,
+            f"{key}.dist",
+            f"unknown distribution {dist!r} (known: {', '.join(DISTRIBUTIONS)})",
         )
     needed = DISTRIBUTIONS[dist]
     for name in value:
@@ -187,7 +188,9 @@ def _check_contender(name, contender, source):
     )
     if overlap:
         raise ConfigError(
-            source, f"{prefix}.params.{sorted(overlap)[0]}", "is also searched: keep it in one place"
+            source,
+            f"{prefix}.params.{sorted(overlap)[0]}",
+            "is also searched: keep it in one place",
         )
 
 

@@ -91,7 +91,8 @@ def feature_columns(table, target):
     numeric = [
         name
         for name in features
-        if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name])
+        if pd.api.types.is_numeric_dtype(table[name])
+        and not pd.api.types.is_bool_dtype(table[name])
     ]
     categorical = [name for name in features if name not in numeric]
     return numeric, categorical
@@ -136,9 +137,7 @@ def train_test(table, target, task, test_size, seed):
     from sklearn.model_selection import train_test_split
 
     stratify = table[target] if task == "classification" else None
-    train, test = train_test_split(
-        table, test_size=test_size, random_state=seed, stratify=stratify
-    )
+    train, test = train_test_split(table, test_size=test_size, random_state=seed, stratify=stratify)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 

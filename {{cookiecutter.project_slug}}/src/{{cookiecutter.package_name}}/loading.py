@@ -115,7 +115,9 @@ def vetted_run(run_or_pathspec=None, *, branch: str | None = None):
             pathspec = f"{FLOW_NAME}/{pathspec}"
         parts = pathspec.split("/")
         if len(parts) != 2:
-            raise ModelLoadError(f"{pathspec!r} is not a run: expected '<run-id>' or 'Flow/<run-id>'")
+            raise ModelLoadError(
+                f"{pathspec!r} is not a run: expected '<run-id>' or 'Flow/<run-id>'"
+            )
         if parts[0] != FLOW_NAME:
             raise ModelLoadError(
                 f"refusing to load {pathspec}: it is a run of {parts[0]}, not {FLOW_NAME}"
@@ -175,6 +177,26 @@ def load_schema(run_or_pathspec=None, *, branch: str | None = None) -> dict:
     """Load only the feature schema of a vetted run (cheap: no model is unpickled)."""
     run = vetted_run(run_or_pathspec, branch=branch)
     return run.end_task["feature_schema"].data
+
+
+def mock_table(run_or_pathspec=None, *, n_rows: int = 200, seed: int = 0, branch=None):
+    """Fresh mock rows (target included) from the generator and settings a run trained on.
+
+    Only meaningful for a model trained on mock data: a model trained on a file raises
+    ``ModelLoadError`` (score real rows instead).
+    """
+    from {{ cookiecutter.package_name }} import data
+
+    run = vetted_run(run_or_pathspec, branch=branch)
+    start = run["start"].task
+    source = start["data_source"].data if "data_source" in start else "mock"
+    if source != "mock":
+        raise ModelLoadError(
+            f"{run.pathspec} was trained on {source}, not on mock data: pass rows to score"
+        )
+    spec = start["spec"].data
+    settings = {**spec["data"].get("mock", {}), "n_samples": n_rows}
+    return data.make_mock(spec["data"]["task"], seed, target=spec["data"]["target"], **settings)
 
 
 def read_table(path) -> Any:

@@ -19,7 +19,9 @@ def make_preprocessor(kind, numeric, categorical):
         transformers = [
             (
                 "numeric",
-                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                Pipeline(
+                    [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+                ),
                 numeric,
             ),
             (

@@ -1,0 +1,80 @@
+"""A tournament that fails late is resumed: finished tasks are cloned, only the tail re-runs."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.loading import ModelLoadError, load_model
+
+pytestmark = pytest.mark.flow
+
+RERUN = {"report", "end"}
+
+
+def runner(flows_dir, flow_env, cwd, results_dir, **options):
+    from metaflow import Runner
+
+    env = {**flow_env, "TOURNAMENT_RESULTS_DIR": str(results_dir)}
+    return Runner(
+        str(flows_dir / "model_selection.py"),
+        show_output=False,
+        pylint=False,
+        cwd=str(cwd),
+        env=env,
+        **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def failed_run(flows_dir, flow_env, tmp_path_factory):
+    """A smoke tournament whose `report` step fails: its results folder is a file."""
+    cwd = tmp_path_factory.mktemp("failing")
+    blocker = cwd / "not-a-folder"
+    blocker.write_text("report cannot create results/<run-id>/ under a file\n")
+    smoke = flows_dir.parent / "configs" / "smoke.toml"
+    with runner(flows_dir, flow_env, cwd, blocker, config=[("tournament", str(smoke))]) as r:
+        result = r.run(max_workers=2)
+    assert result.status == "failed", result.stderr
+    return result.run
+
+
+def test_failed_run_stops_at_report_and_is_not_loadable(failed_run):
+    assert failed_run["refit"].task.successful
+    assert not failed_run["report"].task.successful
+    assert "end" not in failed_run
+    with pytest.raises(ModelLoadError, match="did not finish successfully"):
+        load_model(failed_run)
+
+
+def test_resume_reruns_only_the_failed_tail(failed_run, flows_dir, flow_env, tmp_path):
+    results = tmp_path / "results"
+    with runner(flows_dir, flow_env, tmp_path, results) as r:
+        resumed = r.resume(origin_run_id=failed_run.id, max_workers=2)
+    assert resumed.status == "successful", resumed.stderr
+    run = resumed.run
+    assert run.id != failed_run.id
+
+    for step in run:
+        for task in step:
+            metadata = task.metadata_dict
+            assert metadata.get("origin-run-id") == failed_run.id
+            cloned = "origin-task-id" in metadata
+            assert cloned == (step.id not in RERUN), task.pathspec
+
+    origin_fits = {task.id for task in failed_run["fit"]}
+    cloned_fits = {task.metadata_dict["origin-task-id"] for task in run["fit"]}
+    assert cloned_fits == origin_fits
+
+    model = run["end"].task["model"]
+    assert model.sha == failed_run["refit"].task["model"].sha
+    assert (results / run.id).is_dir()
+    assert load_model(run).pathspec == run.pathspec
+
+
+def test_debug_notebook_opens_the_failed_run(failed_run):
+    notebook = pytest.importorskip("test_notebook", reason="project rendered without notebook")
+    text = notebook.printed(notebook.execute(failed_run.pathspec))
+    assert f"{failed_run.pathspec}: failed" in text
+    assert f"--- {failed_run.pathspec}/report/" in text
+    refit = [line for line in text.splitlines() if line.startswith("refit: ")]
+    assert "model" in refit[0].split(": ", 1)[1].split(", ")
+    assert "matches the stored leaderboard: True" in text
+    assert "did not succeed" in text
