@@ -139,6 +139,25 @@ def test_rendered_nox_sessions_and_hooks_match_the_options(rendered, variant):
     run([sys.executable, "-m", "pre_commit", "validate-config"], cwd=project)
 
 
+@pytest.mark.parametrize("variant", CI_VARIANTS)
+def test_rendered_text_files_pass_the_whitespace_hooks(rendered, variant):
+    """What pre-commit's fixers would rewrite, for every variant (Jinja branches differ)."""
+    _, project = rendered[variant]
+    problems = []
+    for path in sorted(p for p in project.rglob("*") if p.is_file()):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        relative = path.relative_to(project)
+        if text and (not text.endswith("\n") or text.endswith("\n\n")):
+            problems.append(f"{relative}: must end with exactly one newline")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line != line.rstrip():
+                problems.append(f"{relative}:{number}: trailing whitespace")
+    assert not problems, "\n".join(problems)
+
+
 def test_no_ci_renders_no_github_folder(tmp_path):
     project = render(tmp_path, ci="none")
     assert not (project / ".github").exists()

@@ -46,9 +46,9 @@ def dev_requirement(name):
 
 def isolate_metaflow(session):
     """Point Metaflow and the results folder at a fresh folder of this session."""
-    # A smoke run must never become the latest run of your own datastore, the one the predict
-    # flow picks by default, nor fill `results/`.
-    # Absolute: Metaflow records the datastore root in every artifact's location.
+    # A smoke run must never become the latest run of your own datastore (the one the predict
+    # flow picks by default) nor fill `results/`. The path is absolute because Metaflow
+    # records the datastore root in every artifact's location.
     state = Path(session.create_tmp()).resolve() / "metaflow"
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
@@ -57,7 +57,8 @@ def isolate_metaflow(session):
         METAFLOW_CLIENT_CACHE_PATH=str(state / "client-cache"),
         METAFLOW_HOME=str(state / "home"),
         TOURNAMENT_RESULTS_DIR=str(state / "results"),
-        # Every Metaflow task re-imports the flow: cached bytecode makes that 3x faster.
+        # Every Metaflow task re-imports the flow and the package: cached bytecode makes
+        # that about three times faster.
         PYTHONDONTWRITEBYTECODE="",
     )
 
@@ -75,6 +76,7 @@ def lint(session):
 def tests(session):
     """Run the test suite (pass pytest options after --)."""
     install(session)
+    # The tests run flows too: let their tasks cache bytecode.
     session.env["PYTHONDONTWRITEBYTECODE"] = ""
     session.run("pytest", *session.posargs)
 

@@ -5,7 +5,6 @@ import inspect
 import math
 
 from .config import ConfigError
-from .preprocessing import make_preprocessor
 
 
 def import_object(path):
@@ -39,6 +38,8 @@ def build_pipeline(contender, numeric, categorical, seed, params=None):
     """
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
+
+    from .preprocessing import make_preprocessor
 
     pipeline = Pipeline(
         [

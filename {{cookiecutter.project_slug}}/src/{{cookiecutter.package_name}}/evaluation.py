@@ -6,7 +6,6 @@ import traceback
 import numpy as np
 import pandas as pd
 
-from .contenders import build_pipeline
 from .models import best_iteration
 
 
@@ -42,6 +41,7 @@ def run_batch(config, candidates, batch, train, folds, seed, threads=1):
     from sklearn.metrics import get_scorer
     from threadpoolctl import threadpool_limits
 
+    from .contenders import build_pipeline
     from .data import feature_columns
 
     target = config["data"]["target"]
@@ -134,10 +134,9 @@ def leaderboard(candidates, results, n_folds):
 
 def rank(means):
     """GridSearchCV's ranking: 1 = highest mean, ties share the lower rank, NaN last."""
-    from scipy.stats import rankdata
-
     means = np.asarray(means, dtype=float)
     if np.isnan(means).all():
         return np.ones(len(means), dtype=np.int32)
     filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
-    return rankdata(-filled, method="min").astype(np.int32)
+    # rankdata(-filled, method="min") without importing scipy.stats in the join step.
+    return (1 + (filled[None, :] > filled[:, None]).sum(axis=1)).astype(np.int32)
