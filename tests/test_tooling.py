@@ -107,6 +107,8 @@ def test_rendered_workflows_pass_the_validators(rendered, variant):
     text = workflow.read_text()
     assert "${{ matrix.python }}" in text, "GitHub expressions must survive rendering"
     assert "cookiecutter" not in text
+    for session in ["lint", "hooks", "tests", "flows"]:
+        assert f"nox --session {session}" in text
     assert "{%" not in text
     spec = assert_least_privilege(workflow)
     assert spec["env"]["USERNAME"]
@@ -126,8 +128,10 @@ def test_rendered_nox_sessions_and_hooks_match_the_options(rendered, variant):
         [sys.executable, "-m", "nox", "--list", "--noxfile", project / "noxfile.py"],
         cwd=project,
     ).stdout
-    sessions = set(re.findall(r"^\* (\w+)", listing, flags=re.MULTILINE))
-    assert sessions == {"lint", "tests", "flows"} | ({"notebook"} if notebook else set())
+    default = set(re.findall(r"^\* (\w+)", listing, flags=re.MULTILINE))
+    assert default == {"lint", "tests", "flows"} | ({"notebook"} if notebook else set())
+    # Only on request: pre-commit needs a git repository.
+    assert re.findall(r"^- (\w+)", listing, flags=re.MULTILINE) == ["hooks"]
     noxfile = (project / "noxfile.py").read_text()
     assert ("keras" in noxfile) == (answers.get("neural_net") == "keras")
 
@@ -139,10 +143,8 @@ def test_rendered_nox_sessions_and_hooks_match_the_options(rendered, variant):
     run([sys.executable, "-m", "pre_commit", "validate-config"], cwd=project)
 
 
-@pytest.mark.parametrize("variant", CI_VARIANTS)
-def test_rendered_text_files_pass_the_whitespace_hooks(rendered, variant):
-    """What pre-commit's fixers would rewrite, for every variant (Jinja branches differ)."""
-    _, project = rendered[variant]
+def whitespace_problems(project):
+    """List what pre-commit's whitespace fixers would rewrite in a rendered project."""
     problems = []
     for path in sorted(p for p in project.rglob("*") if p.is_file()):
         try:
@@ -155,13 +157,22 @@ def test_rendered_text_files_pass_the_whitespace_hooks(rendered, variant):
         for number, line in enumerate(text.splitlines(), start=1):
             if line != line.rstrip():
                 problems.append(f"{relative}:{number}: trailing whitespace")
+    return problems
+
+
+@pytest.mark.parametrize("variant", CI_VARIANTS)
+def test_rendered_text_files_pass_the_whitespace_hooks(rendered, variant):
+    """Checked on every variant: the Jinja branches differ."""
+    problems = whitespace_problems(rendered[variant][1])
     assert not problems, "\n".join(problems)
 
 
 def test_no_ci_renders_no_github_folder(tmp_path):
-    project = render(tmp_path, ci="none")
+    project = render(tmp_path, ci="none", include_notebook=False)
     assert not (project / ".github").exists()
     assert (project / "noxfile.py").is_file()
+    problems = whitespace_problems(project)
+    assert not problems, "\n".join(problems)
 
 
 def test_template_workflows_pass_the_validators():

@@ -13,6 +13,8 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
+# `hooks` needs a git repository: CI and `nox -s hooks` run it.
+nox.options.sessions = ["lint", "tests", "flows"{% if cookiecutter.include_notebook %}, "notebook"{% endif %}]
 
 INSTALL = ("--compile-bytecode", "-e", ".[{{ 'dev,keras' if cookiecutter.neural_net == 'keras' else 'dev' }}]")
 PYPROJECT = nox.project.load_toml(Path(__file__).with_name("pyproject.toml"))
@@ -70,6 +72,14 @@ def lint(session):
     session.install(dev_requirement("ruff"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def hooks(session):
+    """Run every pre-commit hook on every file, as a commit would."""
+    tools = ["pre-commit", "pre-commit-hooks", "ruff"{% if cookiecutter.include_notebook %}, "nbstripout"{% endif %}]
+    session.install(*(dev_requirement(name) for name in tools))
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
 
 
 @nox.session

@@ -11,9 +11,16 @@ written.
 """
 
 from metaflow import FlowSpec, Parameter, card, current, project, step
+from metaflow.exception import MetaflowException
 
 DEFAULT_OUTPUT_ROOT = "predictions"
 MOCK_ROWS = 200
+
+
+class CannotScore(MetaflowException):
+    """A clean one-line failure (no traceback) for problems the user fixes, not bugs."""
+
+    headline = "Cannot score"
 
 
 @project(name="{{ cookiecutter.package_name }}")
@@ -42,20 +49,23 @@ class PredictFlow(FlowSpec):
 
         from {{ cookiecutter.package_name }} import loading
 
-        run = loading.vetted_run(self.model_run or None, branch=current.branch_name)
-        self.model_pathspec = run.pathspec
-        self.feature_schema = run.end_task["feature_schema"].data
         output = Path(self.output or Path(DEFAULT_OUTPUT_ROOT) / current.run_id / "predictions.csv")
         if output.suffix.lower() not in loading.TABLE_SUFFIXES:
-            raise ValueError(f"--output {output}: expected a .csv or .parquet file")
+            raise CannotScore(f"--output {output}: expected a .csv or .parquet file")
         self.output_path = str(output.resolve())
-        if self.data:
-            frame = loading.read_table(self.data)
-            self.source = str(Path(self.data).resolve())
-        else:
-            frame = mock_features(self.model_pathspec, self.feature_schema, self.seed)
-            self.source = f"mock data (seed {self.seed}, {len(frame)} rows)"
-        self.features = loading.check_frame(frame, self.feature_schema)
+        try:
+            run = loading.vetted_run(self.model_run or None, branch=current.branch_name)
+            self.model_pathspec = run.pathspec
+            self.feature_schema = run.end_task["feature_schema"].data
+            if self.data:
+                frame = loading.read_table(self.data)
+                self.source = str(Path(self.data).resolve())
+            else:
+                frame = mock_features(self.model_pathspec, self.feature_schema, self.seed)
+                self.source = f"mock data (seed {self.seed}, {len(frame)} rows)"
+            self.features = loading.check_frame(frame, self.feature_schema)
+        except (loading.ModelLoadError, loading.SchemaError, OSError, ValueError) as error:
+            raise CannotScore(f"{type(error).__name__}: {error}") from None
         print(f"Scoring {len(self.features)} rows from {self.source} with {self.model_pathspec}")
         self.next(self.score)
 
