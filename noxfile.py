@@ -39,10 +39,9 @@ def tests(session):
 
 @nox.session
 def lint(session):
-    """Lint and format-check the template's own Python code with ruff."""
+    """Run the template's pre-commit hooks (ruff, whitespace, TOML/YAML/JSON) on every file."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
 
 
 @nox.session
