@@ -73,7 +73,7 @@ def run_flow(config, workers):
 
 
 def run_grid_search(run, workers):
-    """GridSearchCV over the flow's candidates, training split and folds; return (wall, cv_results_)."""
+    """GridSearchCV over the flow's candidates, split and folds; return (wall, cv_results_)."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
@@ -92,8 +92,12 @@ def run_grid_search(run, workers):
             start.seed,
             candidate["params"],
         )
-        grid.append({"preprocess": [pipeline.named_steps["preprocess"]],
-                     "model": [pipeline.named_steps["model"]]})
+        grid.append(
+            {
+                "preprocess": [pipeline.named_steps["preprocess"]],
+                "model": [pipeline.named_steps["model"]],
+            }
+        )
     dummy = DummyClassifier() if start.task_type == "classification" else DummyRegressor()
     placeholder = Pipeline([("preprocess", "passthrough"), ("model", dummy)])
     splitter = make_splitter(start.task_type, spec["data"]["n_folds"], start.split_seed)
@@ -127,10 +131,14 @@ def main(argv=None):
         tasks = sum(len(list(step)) for step in run)
         rows, columns = run.data.data_shape
         fits = len(names) * len(run.data.folds)
-        print(f"size: {args.size} ({rows} rows x {columns} columns), {len(names)} candidates x "
-              f"{len(run.data.folds)} folds = {fits} fits, {workers} workers")
-        print(f"flow:         {flow_wall:7.1f} s  ({fit_tasks} fit tasks, {tasks} tasks in all, "
-              "including refit and report)")
+        print(
+            f"size: {args.size} ({rows} rows x {columns} columns), {len(names)} candidates x "
+            f"{len(run.data.folds)} folds = {fits} fits, {workers} workers"
+        )
+        print(
+            f"flow:         {flow_wall:7.1f} s  ({fit_tasks} fit tasks, {tasks} tasks in all, "
+            "including refit and report)"
+        )
         print(f"GridSearchCV: {search_wall:7.1f} s  (n_jobs={workers}, refit=True)")
         print(f"ratio flow / GridSearchCV: {flow_wall / search_wall:.2f}")
         print(f"max |flow - GridSearchCV| mean CV score: {difference:.3g}")

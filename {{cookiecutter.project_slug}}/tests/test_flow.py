@@ -100,7 +100,7 @@ def test_results_dir_and_card(smoke_run, flows_dir, flow_env, tmp_path):
     assert folder.name == smoke_run.id
     for name in ["summary.txt", "leaderboard.csv", "fold_scores.png"]:
         assert (folder / name).stat().st_size > 0
-    task = "regression" == smoke_run.data.feature_schema["task"]
+    task = smoke_run.data.feature_schema["task"] == "regression"
     figures = ["predicted_vs_actual.png"] if task else ["roc_curve.png", "confusion_matrix.png"]
     for name in figures:
         assert (folder / name).stat().st_size > 0
@@ -109,9 +109,21 @@ def test_results_dir_and_card(smoke_run, flows_dir, flow_env, tmp_path):
     # the datastore root is moved, as the tests do).
     html = tmp_path / "report.html"
     subprocess.run(
-        [sys.executable, str(flows_dir / "model_selection.py"), "--quiet", "card", "get",
-         f"{smoke_run.id}/report", "--id", "report", str(html)],
-        cwd=flows_dir.parent, env={**os.environ, **flow_env}, check=True, capture_output=True,
+        [
+            sys.executable,
+            str(flows_dir / "model_selection.py"),
+            "--quiet",
+            "card",
+            "get",
+            f"{smoke_run.id}/report",
+            "--id",
+            "report",
+            str(html),
+        ],
+        cwd=flows_dir.parent,
+        env={**os.environ, **flow_env},
+        check=True,
+        capture_output=True,
     )
     assert html.stat().st_size > 10_000
     assert "<html" in html.read_text()[:2000].lower()

@@ -16,8 +16,9 @@ from {{ cookiecutter.package_name }}.models.keras import KerasClassifier, KerasR
 
 
 def _data(task, n_samples=300):
-    table = make_mock(task, seed=0, n_samples=n_samples, n_features=5, n_informative=3,
-                      n_categories=1, noise=1.0)
+    table = make_mock(
+        task, seed=0, n_samples=n_samples, n_features=5, n_informative=3, n_categories=1, noise=1.0
+    )
     X = table.drop(columns=["category", "target"]).to_numpy()
     return (X - X.mean(axis=0)) / X.std(axis=0), table["target"].to_numpy()
 
@@ -25,10 +26,26 @@ def _data(task, n_samples=300):
 @pytest.mark.parametrize(
     ("task", "estimator"),
     [
-        ("regression", KerasRegressor(hidden_layers=[8], epochs=200, learning_rate=0.05,
-                                      early_stopping_patience=3)),
-        ("classification", KerasClassifier(hidden_layers=[8], epochs=200, learning_rate=0.05,
-                                           early_stopping_patience=3)),
+        (
+            "regression",
+            KerasRegressor(
+                hidden_layers=[8],
+                epochs=60,
+                batch_size=64,
+                learning_rate=0.05,
+                early_stopping_patience=3,
+            ),
+        ),
+        (
+            "classification",
+            KerasClassifier(
+                hidden_layers=[8],
+                epochs=60,
+                batch_size=64,
+                learning_rate=0.05,
+                early_stopping_patience=3,
+            ),
+        ),
     ],
     ids=["regression", "classification"],
 )
@@ -44,7 +61,7 @@ def test_fit_predict_early_stopping_refit_pickle(task, estimator):
     else:
         assert model.score(X, y) > 0.5
     best = best_iteration(model)
-    assert 1 <= best < 200
+    assert 1 <= best < 60
     np.testing.assert_allclose(clone(estimator).fit(X, y).predict(X), predictions, rtol=1e-5)
     fixed = clone(estimator).set_params(**refit_params(model, 5)).fit(X, y)
     assert fixed.best_iteration_ == 5
@@ -55,10 +72,15 @@ def test_fit_predict_early_stopping_refit_pickle(task, estimator):
 
 def test_keras_in_pipeline_and_grid_search():
     X, y = _data("regression", n_samples=150)
-    pipeline = Pipeline([("scale", StandardScaler()),
-                         ("model", KerasRegressor(hidden_layers=[4], epochs=20, learning_rate=0.05))])
-    search = GridSearchCV(pipeline, {"model__l2": [0.0, 1e-3]},
-                          cv=KFold(2, shuffle=True, random_state=0))
+    pipeline = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("model", KerasRegressor(hidden_layers=[4], epochs=20, learning_rate=0.05)),
+        ]
+    )
+    search = GridSearchCV(
+        pipeline, {"model__l2": [0.0, 1e-3]}, cv=KFold(2, shuffle=True, random_state=0)
+    )
     search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_estimator_.named_steps["model"].best_iteration_ >= 1

@@ -5,6 +5,8 @@ never fitted) stays cheap; the backend is chosen before the first Keras import.
 """
 
 import os
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -21,6 +23,17 @@ def _import_keras():
     import keras
 
     return keras
+
+
+@contextmanager
+def _quiet():
+    # Keras reads weights through a numpy 1-style `__array__` (restore_best_weights, pickling);
+    # numpy 2 warns about it on every call. Nothing to act on here: silence that one warning.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"__array__ implementation", category=DeprecationWarning
+        )
+        yield
 
 
 class _KerasNet(BaseEstimator):
@@ -62,7 +75,9 @@ class _KerasNet(BaseEstimator):
                 )
             )
         layers.append(
-            keras.layers.Dense(n_outputs, activation=output_activation, kernel_regularizer=regularizer)
+            keras.layers.Dense(
+                n_outputs, activation=output_activation, kernel_regularizer=regularizer
+            )
         )
         return keras.Sequential(layers)
 
@@ -98,16 +113,17 @@ class _KerasNet(BaseEstimator):
                 restore_best_weights=True,
             )
             callbacks.append(stopper)
-        history = self.model_.fit(
-            X_fit,
-            y_fit,
-            validation_data=validation,
-            epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            callbacks=callbacks,
-            shuffle=True,
-            verbose=self.verbose,
-        )
+        with _quiet():
+            history = self.model_.fit(
+                X_fit,
+                y_fit,
+                validation_data=validation,
+                epochs=int(self.epochs),
+                batch_size=int(self.batch_size),
+                callbacks=callbacks,
+                shuffle=True,
+                verbose=self.verbose,
+            )
         if validation is not None:
             self.best_iteration_ = int(np.argmin(history.history["val_loss"])) + 1
         else:
@@ -117,11 +133,31 @@ class _KerasNet(BaseEstimator):
     def _raw(self, X):
         check_is_fitted(self, "model_")
         X = np.asarray(X, dtype=np.float32)
-        return np.asarray(self.model_.predict(X, batch_size=4096, verbose=0))
+        with _quiet():
+            return np.asarray(self.model_.predict(X, batch_size=4096, verbose=0))
 
     def refit_params(self, iterations):
         """Train exactly `iterations` epochs on all the data given, no validation split."""
         return {"epochs": max(int(iterations), 1), "early_stopping_patience": 0}
+
+    def __getstate__(self):
+        # Pickling saves the Keras model's weights through the same numpy path.
+        with _quiet():
+            state = dict(self.__dict__)
+            if "model_" in state:
+                import pickle
+
+                state["model_"] = pickle.dumps(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            import pickle
+
+            _import_keras()
+            with _quiet():
+                state = {**state, "model_": pickle.loads(state["model_"])}
+        self.__dict__.update(state)
 
 
 class KerasRegressor(RegressorMixin, _KerasNet):
@@ -147,7 +183,12 @@ class KerasClassifier(ClassifierMixin, _KerasNet):
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) == 2:
             return codes.astype(np.float32).reshape(-1, 1), 1, "sigmoid", "binary_crossentropy"
-        return codes.astype(np.int32), len(self.classes_), "softmax", "sparse_categorical_crossentropy"
+        return (
+            codes.astype(np.int32),
+            len(self.classes_),
+            "softmax",
+            "sparse_categorical_crossentropy",
+        )
 
     def predict_proba(self, X):
         raw = self._raw(X)
