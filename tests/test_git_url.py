@@ -55,4 +55,4 @@ def test_renders_from_a_git_url(tmp_path):
 
     assert result.returncode == 0, result.stderr
     project = output / "model-tournament"
-    assert rendered_files(project) >= expected_files({"neural_net": "none"}, "model_tournament")
+    assert rendered_files(project) == expected_files({"neural_net": "none"}, "model_tournament")

@@ -1,4 +1,4 @@
-"""Flow-side helpers: where configs and results live, and the config parser.
+"""Flow-side utilities: where configs and results live, and the config parser.
 
 Kept free of heavy imports: every Metaflow task re-imports the flow file and this module.
 """
