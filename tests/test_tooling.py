@@ -224,7 +224,7 @@ def test_template_pre_commit_passes_on_a_copy(tmp_path):
 @pytest.mark.slow
 def test_rendered_pre_commit_and_nox_lint_pass(installed_project, tmp_path):
     """On a fresh repository, every hook passes and rewrites nothing; `nox -s lint` passes."""
-    project = installed_project(extras=("dev",))
+    project = installed_project(extras=("dev", "cloud"))
     if not (project.path / ".git").exists():
         git("init", "--quiet", cwd=project.path)
     git("add", "--all", cwd=project.path)

@@ -68,13 +68,17 @@ def test_resume_reruns_only_the_failed_tail(failed_run, flows_dir, flow_env, tmp
     assert (results / run.id).is_dir()
     assert load_model(run).pathspec == run.pathspec
 
+{%- if cookiecutter.include_notebook %}
+
 
 def test_debug_notebook_opens_the_failed_run(failed_run):
-    notebook = pytest.importorskip("test_notebook", reason="project rendered without notebook")
-    text = notebook.printed(notebook.execute(failed_run.pathspec))
+    from test_notebook import execute, printed
+
+    text = printed(execute(failed_run.pathspec))
     assert f"{failed_run.pathspec}: failed" in text
     assert f"--- {failed_run.pathspec}/report/" in text
     refit = [line for line in text.splitlines() if line.startswith("refit: ")]
     assert "model" in refit[0].split(": ", 1)[1].split(", ")
     assert "matches the stored leaderboard: True" in text
     assert "did not succeed" in text
+{%- endif %}
