@@ -200,11 +200,15 @@ class ModelSelectionFlow(FlowSpec):
         """Refit the winner on the training split, score the test split, then fit all data."""
         import pandas as pd
         from sklearn.metrics import get_scorer
+        from threadpoolctl import threadpool_limits
 
         from {{ cookiecutter.package_name }}.contenders import build_pipeline
         from {{ cookiecutter.package_name }}.models import refit_params
 
         contender = self.spec["contenders"][self.best_family]
+        # The cores this step asked for, capped by the machine's: a pod sees the whole node in
+        # os.cpu_count(), and the image pins OpenMP/BLAS to one thread for the fit tasks.
+        threads = max(1, min(os.cpu_count() or 1, int(self.spec["resources"]["refit"]["cpu"])))
 
         def winner():
             pipeline = build_pipeline(
@@ -218,7 +222,7 @@ class ModelSelectionFlow(FlowSpec):
             # Early stopping off: train for the winner's mean best iteration count.
             fixed = refit_params(model, self.best_iteration)
             if "n_jobs" in model.get_params():
-                fixed["n_jobs"] = -1
+                fixed["n_jobs"] = threads
             pipeline.set_params(**{f"model__{key}": value for key, value in fixed.items()})
             return pipeline
 
@@ -226,7 +230,8 @@ class ModelSelectionFlow(FlowSpec):
         y_train = self.train_data[self.target]
         X_test = self.test_data.drop(columns=[self.target])
         y_test = self.test_data[self.target]
-        held_out = winner().fit(X_train, y_train)
+        with threadpool_limits(limits=threads):
+            held_out = winner().fit(X_train, y_train)
         self.test_score = float(get_scorer(self.metric)(held_out, X_test, y_test))
         predictions = pd.DataFrame({"actual": y_test, "predicted": held_out.predict(X_test)})
         classes = None
@@ -238,7 +243,10 @@ class ModelSelectionFlow(FlowSpec):
         self.test_predictions = predictions
 
         everything = pd.concat([self.train_data, self.test_data], ignore_index=True)
-        self.model = winner().fit(everything.drop(columns=[self.target]), everything[self.target])
+        with threadpool_limits(limits=threads):
+            self.model = winner().fit(
+                everything.drop(columns=[self.target]), everything[self.target]
+            )
         columns = [c for c in everything.columns if c != self.target]
         self.feature_schema = {
             "columns": columns,
