@@ -62,13 +62,18 @@ def metaflow_env(root):
     return env
 
 
-def uv():
-    """Return the uv executable (installed beside this interpreter by the test session)."""
-    beside = Path(sys.executable).with_name("uv")
-    found = beside if beside.exists() else shutil.which("uv")
+def tool(name):
+    """Return a command-line tool of the test dependencies (beside this interpreter, or on PATH)."""
+    beside = Path(sys.executable).with_name(name)
+    found = beside if beside.exists() else shutil.which(name)
     if not found:
-        pytest.fail("uv is not installed: run the tests through `nox -s tests`")
+        pytest.fail(f"{name} is not installed: run the tests through `nox -s tests`")
     return str(found)
+
+
+def uv():
+    """Return the uv executable."""
+    return tool("uv")
 
 
 class InstalledProject:

