@@ -199,6 +199,7 @@ class ModelSelectionFlow(FlowSpec):
     def refit(self):
         """Refit the winner on the training split, score the test split, then fit all data."""
         import pandas as pd
+        from joblib import Parallel, delayed
         from sklearn.metrics import get_scorer
         from threadpoolctl import threadpool_limits
 
@@ -208,9 +209,9 @@ class ModelSelectionFlow(FlowSpec):
         contender = self.spec["contenders"][self.best_family]
         # The cores this step asked for, capped by the machine's: a pod sees the whole node in
         # os.cpu_count(), and the image pins OpenMP/BLAS to one thread for the fit tasks.
-        threads = max(1, min(os.cpu_count() or 1, int(self.spec["resources"]["refit"]["cpu"])))
+        cores = max(1, min(os.cpu_count() or 1, int(self.spec["resources"]["refit"]["cpu"])))
 
-        def winner():
+        def winner(threads):
             pipeline = build_pipeline(
                 contender,
                 self.numeric_columns,
@@ -226,12 +227,22 @@ class ModelSelectionFlow(FlowSpec):
             pipeline.set_params(**{f"model__{key}": value for key, value in fixed.items()})
             return pipeline
 
-        X_train = self.train_data.drop(columns=[self.target])
-        y_train = self.train_data[self.target]
+        def fit(pipeline, table):
+            return pipeline.fit(table.drop(columns=[self.target]), table[self.target])
+
+        # The held-out refit and the final model are independent: fit them side by side on
+        # the cores (threads: LightGBM and BLAS release the GIL) unless the family forbids it.
+        parallel_safe = getattr(winner(1).named_steps["model"], "fits_in_parallel_threads", True)
+        side_by_side = min(2, cores) if parallel_safe else 1
+        threads = cores // side_by_side
+        everything = pd.concat([self.train_data, self.test_data], ignore_index=True)
+        with threadpool_limits(limits=threads):
+            held_out, self.model = Parallel(n_jobs=side_by_side, backend="threading")(
+                delayed(fit)(winner(threads), table) for table in (self.train_data, everything)
+            )
+
         X_test = self.test_data.drop(columns=[self.target])
         y_test = self.test_data[self.target]
-        with threadpool_limits(limits=threads):
-            held_out = winner().fit(X_train, y_train)
         self.test_score = float(get_scorer(self.metric)(held_out, X_test, y_test))
         predictions = pd.DataFrame({"actual": y_test, "predicted": held_out.predict(X_test)})
         classes = None
@@ -242,11 +253,6 @@ class ModelSelectionFlow(FlowSpec):
                 predictions[f"proba_{label}"] = probabilities[:, position]
         self.test_predictions = predictions
 
-        everything = pd.concat([self.train_data, self.test_data], ignore_index=True)
-        with threadpool_limits(limits=threads):
-            self.model = winner().fit(
-                everything.drop(columns=[self.target]), everything[self.target]
-            )
         columns = [c for c in everything.columns if c != self.target]
         self.feature_schema = {
             "columns": columns,
