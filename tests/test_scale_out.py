@@ -229,12 +229,14 @@ def s3_endpoint():
 
 
 @pytest.fixture(scope="module")
-def cloud(installed_project, s3_endpoint):
+def cloud(installed_project, s3_endpoint, tmp_path_factory):
     """The default project with the `cloud` extra, and the environment for an S3 datastore."""
     endpoint, client = s3_endpoint
     project = installed_project(extras=("dev", "cloud"))
     env = {
         **AWS_DUMMIES,
+        # Local metadata of its own: other tests share this project and its local datastore.
+        "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(tmp_path_factory.mktemp("s3-local-metadata")),
         "METAFLOW_DEFAULT_DATASTORE": "s3",
         "METAFLOW_DATASTORE_SYSROOT_S3": f"s3://{BUCKET}/metaflow",
         "METAFLOW_S3_ENDPOINT_URL": endpoint,
@@ -321,7 +323,7 @@ def test_smoke_run_on_s3_datastore(cloud):
     ]
     assert any(key.startswith("metaflow/ModelSelectionFlow/data/") for key in keys)
     assert any(f"/{run_id}/" in key for key in keys), "no task metadata for the run in S3"
-    local = Path(project.env["METAFLOW_DATASTORE_SYSROOT_LOCAL"]) / ".metaflow"
+    local = Path(env["METAFLOW_DATASTORE_SYSROOT_LOCAL"]) / ".metaflow"
     assert not (local / "ModelSelectionFlow" / "data").exists(), "artifacts went to local disk"
 
 

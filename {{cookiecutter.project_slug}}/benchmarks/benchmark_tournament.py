@@ -21,7 +21,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FLOW = PROJECT_DIR / "flows" / "model_selection.py"
 # Rows of mock data per size; `large` makes the fitting itself take minutes on 2 cores.
-SIZES = {"default": None, "large": 15_000}
+SIZES = {"default": None, "large": 40_000}
 
 
 def isolate_metaflow(root):
