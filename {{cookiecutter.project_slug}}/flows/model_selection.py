@@ -139,7 +139,7 @@ class ModelSelectionFlow(FlowSpec):
         """Join the fits into the leaderboard; the winner has the highest mean CV score."""
         from metaflow.exception import MetaflowException
 
-        from {{ cookiecutter.package_name }}.evaluation import leaderboard
+        from {{ cookiecutter.package_name }}.evaluation import failed_fit, leaderboard
 
         results = []
         for task in inputs:
@@ -151,15 +151,7 @@ class ModelSelectionFlow(FlowSpec):
             error = f"task crashed: {getattr(task, 'fit_error', 'unknown error')}"
             for index, fold in getattr(task, "batch", None) or []:
                 results.append(
-                    {
-                        "candidate": index,
-                        "fold": fold,
-                        "score": float("nan"),
-                        "fit_time": float("nan"),
-                        "score_time": float("nan"),
-                        "best_iteration": None,
-                        "error": error.splitlines()[0],
-                    }
+                    {**failed_fit(error.splitlines()[0]), "candidate": index, "fold": fold}
                 )
         self.merge_artifacts(inputs, exclude=["batch", "results", "fit_error"])
         self.fit_results = [

@@ -9,19 +9,24 @@ import pandas as pd
 from .models import best_iteration
 
 
+def failed_fit(error=None):
+    """The result of a fit that did not happen: NaN score and times, and its error."""
+    return {
+        "score": float("nan"),
+        "fit_time": float("nan"),
+        "score_time": float("nan"),
+        "best_iteration": None,
+        "error": error,
+    }
+
+
 def fit_and_score(pipeline, X, y, train_index, test_index, scorer):
     """Fit on the training fold, score the test fold; never raises.
 
     Returns a dict with `score`, `fit_time`, `score_time`, `best_iteration` and `error`
     (None on success; otherwise the exception's type and message, and score NaN).
     """
-    result = {
-        "score": float("nan"),
-        "fit_time": float("nan"),
-        "score_time": float("nan"),
-        "best_iteration": None,
-        "error": None,
-    }
+    result = failed_fit()
     try:
         started = time.perf_counter()
         pipeline.fit(X.iloc[train_index], y.iloc[train_index])
@@ -59,13 +64,7 @@ def run_batch(config, candidates, batch, train, folds, seed, threads=1):
                     contender, numeric, categorical, seed, candidate["params"]
                 )
             except Exception as error:  # noqa: BLE001 - reported like a failed fit
-                outcome = {
-                    "score": float("nan"),
-                    "fit_time": float("nan"),
-                    "score_time": float("nan"),
-                    "best_iteration": None,
-                    "error": f"{type(error).__name__}: {error}",
-                }
+                outcome = failed_fit(f"{type(error).__name__}: {error}")
             else:
                 train_index, test_index = folds[fold]
                 outcome = fit_and_score(pipeline, X, y, train_index, test_index, scorer)
