@@ -22,11 +22,16 @@ def metaflow_user():
     return "metaflow-user"
 
 
-def render_default_project(session, output_dir):
-    """Render the template with its default answers into output_dir and return the project."""
+def install_default_project(session, output_dir):
+    """Render the default project into output_dir, install it in the session; return its path."""
+    session.install("cookiecutter")
     shutil.rmtree(output_dir, ignore_errors=True)
     session.run("cookiecutter", str(ROOT), "--no-input", "--output-dir", str(output_dir))
     (project,) = output_dir.iterdir()
+    # Every Metaflow task re-imports the flow and its libraries: compiled bytecode pays off.
+    session.env["UV_COMPILE_BYTECODE"] = "1"
+    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
+    session.install("-e", f"{project}[dev]")
     return project
 
 
@@ -47,12 +52,8 @@ def lint(session):
 @nox.session
 def demo(session):
     """Render the default project, install it and run its model-selection flow end to end."""
-    session.install("cookiecutter")
     output_dir = Path(session.posargs[0]).resolve() if session.posargs else BUILD / "demo"
-    project = render_default_project(session, output_dir)
-    session.env["UV_COMPILE_BYTECODE"] = "1"
-    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
-    session.install("-e", f"{project}[dev]")
+    project = install_default_project(session, output_dir)
     env = {
         "USERNAME": metaflow_user(),
         "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project),
@@ -66,11 +67,7 @@ def demo(session):
 @nox.session
 def benchmark(session):
     """Time the tournament flow against an in-process GridSearchCV on the same fits."""
-    session.install("cookiecutter")
-    project = render_default_project(session, BUILD / "benchmark")
-    session.env["UV_COMPILE_BYTECODE"] = "1"
-    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
-    session.install("-e", f"{project}[dev]")
+    project = install_default_project(session, BUILD / "benchmark")
     env = {"USERNAME": metaflow_user(), "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project)}
     with session.chdir(project):
         session.run("python", "benchmarks/benchmark_tournament.py", *session.posargs, env=env)

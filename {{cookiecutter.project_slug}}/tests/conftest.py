@@ -70,8 +70,8 @@ def smoke_config():
     return config
 
 
-def run_tournament(flow_env, config=None, config_value=None, **parameters):
-    """Run ModelSelectionFlow through the Runner; return the ExecutingRun (not raising)."""
+def tournament_runner(env, cwd=PROJECT_DIR, config=None, config_value=None):
+    """A quiet metaflow.Runner for ModelSelectionFlow (use it as a context manager)."""
     from metaflow import Runner
 
     options = {}
@@ -79,14 +79,19 @@ def run_tournament(flow_env, config=None, config_value=None, **parameters):
         options["config"] = [("tournament", str(config))]
     if config_value is not None:
         options["config_value"] = [("tournament", config_value)]
-    with Runner(
+    return Runner(
         str(FLOWS_DIR / "model_selection.py"),
         show_output=False,
         pylint=False,
-        cwd=str(PROJECT_DIR),
-        env=flow_env,
+        cwd=str(cwd),
+        env=env,
         **options,
-    ) as runner:
+    )
+
+
+def run_tournament(flow_env, config=None, config_value=None, **parameters):
+    """Run ModelSelectionFlow through the Runner; return the ExecutingRun (not raising)."""
+    with tournament_runner(flow_env, config=config, config_value=config_value) as runner:
         result = runner.run(max_workers=int(flow_env["METAFLOW_RUN_MAX_WORKERS"]), **parameters)
         # The log files go when the Runner closes: keep the text for failure messages.
         result.stderr_text = result.stderr

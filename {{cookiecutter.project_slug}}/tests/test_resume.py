@@ -1,6 +1,7 @@
 """A tournament that fails late is resumed: finished tasks are cloned, only the tail re-runs."""
 
 import pytest
+from conftest import tournament_runner
 
 from {{ cookiecutter.package_name }}.loading import ModelLoadError, load_model
 
@@ -9,28 +10,19 @@ pytestmark = pytest.mark.flow
 RERUN = {"report", "end"}
 
 
-def runner(flows_dir, flow_env, cwd, results_dir, **options):
-    from metaflow import Runner
-
+def runner(flow_env, cwd, results_dir, **options):
+    """A tournament Runner in cwd whose report step writes under results_dir."""
     env = {**flow_env, "TOURNAMENT_RESULTS_DIR": str(results_dir)}
-    return Runner(
-        str(flows_dir / "model_selection.py"),
-        show_output=False,
-        pylint=False,
-        cwd=str(cwd),
-        env=env,
-        **options,
-    )
+    return tournament_runner(env, cwd=cwd, **options)
 
 
 @pytest.fixture(scope="module")
-def failed_run(flows_dir, flow_env, tmp_path_factory):
+def failed_run(configs_dir, flow_env, tmp_path_factory):
     """A smoke tournament whose `report` step fails: its results folder is a file."""
     cwd = tmp_path_factory.mktemp("failing")
     blocker = cwd / "not-a-folder"
     blocker.write_text("report cannot create results/<run-id>/ under a file\n")
-    smoke = flows_dir.parent / "configs" / "smoke.toml"
-    with runner(flows_dir, flow_env, cwd, blocker, config=[("tournament", str(smoke))]) as r:
+    with runner(flow_env, cwd, blocker, config=configs_dir / "smoke.toml") as r:
         result = r.run(max_workers=2)
     assert result.status == "failed", result.stderr
     return result.run
@@ -44,9 +36,9 @@ def test_failed_run_stops_at_report_and_is_not_loadable(failed_run):
         load_model(failed_run)
 
 
-def test_resume_reruns_only_the_failed_tail(failed_run, flows_dir, flow_env, tmp_path):
+def test_resume_reruns_only_the_failed_tail(failed_run, flow_env, tmp_path):
     results = tmp_path / "results"
-    with runner(flows_dir, flow_env, tmp_path, results) as r:
+    with runner(flow_env, tmp_path, results) as r:
         resumed = r.resume(origin_run_id=failed_run.id, max_workers=2)
     assert resumed.status == "successful", resumed.stderr
     run = resumed.run
