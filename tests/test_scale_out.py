@@ -22,7 +22,16 @@ import pytest
 from conftest import render, run, tool, uv
 
 FLOW = "flows/model_selection.py"
-STEPS = ["start", "fit", "tournament", "refit", "report", "end"]
+STEPS = ["start", "fit", "tournament", "winner", "evaluate", "fit_final", "report", "end"]
+GRAPH = [
+    "start",
+    [["fit"]],
+    "tournament",
+    "winner",
+    [["evaluate"], ["fit_final"]],
+    "report",
+    "end",
+]
 BUCKET = "tournament-datastore"
 IMAGE = "registry.example.com/ml/model-tournament:1.2.3"
 NAMESPACE = "ml-tournaments"
@@ -342,7 +351,7 @@ def test_argo_workflow_template_from_full_config(cloud):
     assert annotations["metaflow/project_name"] == package
     assert annotations["metaflow/flow_name"] == "ModelSelectionFlow"
     graph = json.loads(annotations["metaflow/dag"])["graph_structure"]
-    assert graph == ["start", [["fit"]], "tournament", "refit", "report", "end"]
+    assert graph == GRAPH
     # @schedule(weekly=True): Metaflow records the cron here and deploys a CronWorkflow from it.
     assert json.loads(annotations["metaflow/cron"])["schedule"] == "0 0 ? * SUN"
 
@@ -361,9 +370,9 @@ def test_argo_workflow_template_from_full_config(cloud):
     for name, step in steps.items():
         assert step["container"]["image"] == IMAGE, name
         assert step["serviceAccountName"] == SERVICE_ACCOUNT, name
-    for name in ("fit", "refit"):
+    for name, section in (("fit", "fit"), ("evaluate", "refit"), ("fit_final", "refit")):
         requests = steps[name]["container"]["resources"]["requests"]
-        wanted = config["resources"][name]
+        wanted = config["resources"][section]
         assert float(requests["cpu"]) == wanted["cpu"], name
         assert megabytes(requests["memory"]) == wanted["memory"], name
     retries = config["resources"]["fit"]["retries"]
@@ -400,7 +409,7 @@ def test_airflow_dag_from_full_config(cloud, tmp_path):
     ]
     dag = ast.literal_eval(compiled)
     assert set(dag["states"]) == set(STEPS)
-    assert dag["graph_structure"] == ["start", [["fit"]], "tournament", "refit", "report", "end"]
+    assert dag["graph_structure"] == GRAPH
     assert dag["dag_instantiation_params"]["schedule_interval"] == "@weekly"
     fit = dag["states"]["fit"]
     assert fit["is_mapper_node"], "fit must be mapped over the foreach"

@@ -5,8 +5,8 @@
     python flows/model_selection.py run --data my.csv --seed 1 --fits_per_task 0
 
 start (data, splits, candidates, batches) -> fit (foreach batch of (candidate, fold) fits)
--> tournament (leaderboard) -> refit (winner: held-out test score, then all data)
--> report (card, results/<run-id>/) -> end.
+-> tournament (leaderboard) -> winner -> evaluate (refit, held-out score) and, side by side,
+fit_final (all data: the model) -> report (card, results/<run-id>/) -> end.
 
 Heavy libraries are imported inside the steps: every task re-imports this file.
 """
@@ -136,7 +136,7 @@ class ModelSelectionFlow(FlowSpec):
 
     @step
     def tournament(self, inputs):
-        """Join the fits into the leaderboard; the winner has the highest mean CV score."""
+        """Join the fits into the leaderboard, crashed tasks included; the best one wins."""
         from metaflow.exception import MetaflowException
 
         from {{ cookiecutter.package_name }}.evaluation import failed_fit, leaderboard
@@ -170,100 +170,104 @@ class ModelSelectionFlow(FlowSpec):
         self.best_family = best["family"]
         self.best_params = dict(best["params"])
         self.best_cv_score = float(best["mean_test_score"])
+        self.best_cv_sem = float(best["sem_test_score"])
         self.best_iteration = (
             None
             if best["mean_best_iteration"] != best["mean_best_iteration"]
             else round(best["mean_best_iteration"])
         )
-        failed = int(self.leaderboard["error"].notna().sum())
+        self.failed_candidates = int(self.leaderboard["error"].notna().sum())
+        self.next(self.winner)
+
+    @step
+    def winner(self):
+        """Announce the winner, then refit it twice side by side (a join cannot split)."""
         print(
             f"winner {self.best_candidate} {self.best_params}: {self.metric} "
-            f"{self.best_cv_score:.4f} +/- {best['sem_test_score']:.4f} (sem); "
-            f"{failed} of {len(self.leaderboard)} candidates failed"
+            f"{self.best_cv_score:.4f} +/- {self.best_cv_sem:.4f} (sem); "
+            f"{self.failed_candidates} of {len(self.candidates)} candidates failed"
         )
-        self.next(self.refit)
+        self.next(self.evaluate, self.fit_final)
+
+    def fit_winner(self, table):
+        """The winner fitted on `table` for its mean CV best iteration count (no early stop)."""
+        from threadpoolctl import threadpool_limits
+
+        from {{ cookiecutter.package_name }}.contenders import refit_pipeline
+
+        # Run locally, both refits share this machine, so each takes half of it; in a pod
+        # os.cpu_count() is the whole node's, so the step's @resources request caps it.
+        requested = int(self.spec["resources"]["refit"]["cpu"])
+        threads = max(1, min(requested, (os.cpu_count() or 2) // 2))
+        pipeline = refit_pipeline(
+            self.spec["contenders"][self.best_family],
+            self.numeric_columns,
+            self.categorical_columns,
+            self.seed,
+            self.best_params,
+            self.best_iteration,
+            threads,
+        )
+        with threadpool_limits(limits=threads):
+            return pipeline.fit(table.drop(columns=[self.target]), table[self.target])
 
     @resources(
         cpu=config_expr("tournament.resources.refit.cpu"),
         memory=config_expr("tournament.resources.refit.memory"),
     )
     @step
-    def refit(self):
-        """Refit the winner on the training split, score the test split, then fit all data."""
+    def evaluate(self):
+        """Refit the winner on the training split and score it once on the held-out split."""
+        import numpy as np
         import pandas as pd
-        from joblib import Parallel, delayed
         from sklearn.metrics import get_scorer
-        from threadpoolctl import threadpool_limits
 
-        from {{ cookiecutter.package_name }}.contenders import build_pipeline
-        from {{ cookiecutter.package_name }}.models import refit_params
-
-        contender = self.spec["contenders"][self.best_family]
-        # The cores this step asked for, capped by the machine's: a pod sees the whole node in
-        # os.cpu_count(), and the image pins OpenMP/BLAS to one thread for the fit tasks.
-        cores = max(1, min(os.cpu_count() or 1, int(self.spec["resources"]["refit"]["cpu"])))
-
-        def winner(threads):
-            pipeline = build_pipeline(
-                contender,
-                self.numeric_columns,
-                self.categorical_columns,
-                self.seed,
-                self.best_params,
-            )
-            model = pipeline.named_steps["model"]
-            # Early stopping off: train for the winner's mean best iteration count.
-            fixed = refit_params(model, self.best_iteration)
-            if "n_jobs" in model.get_params():
-                fixed["n_jobs"] = threads
-            pipeline.set_params(**{f"model__{key}": value for key, value in fixed.items()})
-            return pipeline
-
-        def fit(pipeline, table):
-            return pipeline.fit(table.drop(columns=[self.target]), table[self.target])
-
-        # The held-out refit and the final model are independent: fit them side by side on
-        # the cores (threads: LightGBM and BLAS release the GIL) unless the family forbids it.
-        parallel_safe = getattr(winner(1).named_steps["model"], "fits_in_parallel_threads", True)
-        side_by_side = min(2, cores) if parallel_safe else 1
-        threads = cores // side_by_side
-        everything = pd.concat([self.train_data, self.test_data], ignore_index=True)
-        with threadpool_limits(limits=threads):
-            held_out, self.model = Parallel(n_jobs=side_by_side, backend="threading")(
-                delayed(fit)(winner(threads), table) for table in (self.train_data, everything)
-            )
-
+        held_out = self.fit_winner(self.train_data)
         X_test = self.test_data.drop(columns=[self.target])
         y_test = self.test_data[self.target]
         self.test_score = float(get_scorer(self.metric)(held_out, X_test, y_test))
         predictions = pd.DataFrame({"actual": y_test, "predicted": held_out.predict(X_test)})
-        classes = None
         if self.task_type == "classification" and hasattr(held_out, "predict_proba"):
-            classes = [c.item() if hasattr(c, "item") else c for c in held_out.classes_]
             probabilities = held_out.predict_proba(X_test)
-            for position, label in enumerate(classes):
+            for position, label in enumerate(np.asarray(held_out.classes_).tolist()):
                 predictions[f"proba_{label}"] = probabilities[:, position]
         self.test_predictions = predictions
+        print(f"winner {self.best_candidate}: held-out {self.metric} {self.test_score:.4f}")
+        self.next(self.report)
 
+    @resources(
+        cpu=config_expr("tournament.resources.refit.cpu"),
+        memory=config_expr("tournament.resources.refit.memory"),
+    )
+    @step
+    def fit_final(self):
+        """Fit the winner on all the data: the model to deploy, and the inputs it expects."""
+        import numpy as np
+        import pandas as pd
+
+        everything = pd.concat([self.train_data, self.test_data], ignore_index=True)
+        self.model = self.fit_winner(everything)
         columns = [c for c in everything.columns if c != self.target]
+        classes = getattr(self.model, "classes_", None)
         self.feature_schema = {
             "columns": columns,
             "dtypes": {name: str(everything[name].dtype) for name in columns},
             "target": self.target,
             "task": self.task_type,
-            "classes": classes,
+            "classes": None if classes is None else np.asarray(classes).tolist(),
         }
-        print(f"winner {self.best_candidate}: held-out {self.metric} {self.test_score:.4f}")
+        print(f"final model: {self.best_candidate} fitted on {len(everything)} rows")
         self.next(self.report)
 
     @card(type="blank", id="report")
     @step
-    def report(self):
-        """Card + results/<run-id>/: leaderboard, fold scores, test-set figures, summary."""
+    def report(self, inputs):
+        """Join the refits; card + results/<run-id>/: leaderboard, fold scores, test figures."""
         from metaflow.cards import Image, Markdown, Table
 
         from {{ cookiecutter.package_name }} import plots
 
+        self.merge_artifacts(inputs)
         folder = results_root() / str(current.run_id)
         folder.mkdir(parents=True, exist_ok=True)
         self.results_dir = str(folder.resolve())
@@ -327,10 +331,10 @@ class ModelSelectionFlow(FlowSpec):
         report.append(Markdown("## Leaderboard"))
         report.append(Table.from_dataframe(table.fillna("").astype(str)))
         for name, figure in figures.items():
-            figure.savefig(folder / f"{name}.png", dpi=100)
+            image = plots.to_png(figure)
+            (folder / f"{name}.png").write_bytes(image)
             report.append(Markdown(f"## {name.replace('_', ' ').capitalize()}"))
-            report.append(Image.from_matplotlib(figure))
-            plots.close(figure)
+            report.append(Image(image))
         report.append(Markdown("## Data summary"))
         report.append(Table.from_dataframe(self.data_summary.fillna("").astype(str)))
         print(summary)

@@ -96,6 +96,21 @@ def test_auto_batches_are_balanced_by_cost():
     assert max(costs) / min(costs) < 1.02
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_auto_batches_spread_every_parameter_value_evenly(workers):
+    # One family, so equal expected costs: only the parameter values tell the candidates
+    # apart. A value that makes fits slow (more leaves, a bigger net) must not pile up in
+    # one shard through the odd folds, as a plain alternation over ParameterGrid order does.
+    grid = {"learning_rate": [0.05, 0.1], "num_leaves": [15, 63], "max_depth": [3, 6]}
+    candidates = expand({"lgbm": {"estimator": "x.Y", "grid": grid}}, seed=0)
+    batches = plan_batches(candidates, n_folds=5, fits_per_task=0, workers=workers)
+    assert len(batches) == workers
+    for key, values in grid.items():
+        for value in values:
+            held = [sum(candidates[c]["params"][key] == value for c, _ in b) for b in batches]
+            assert max(held) - min(held) <= 1, (key, value, held)
+
+
 def test_auto_batches_never_exceed_the_fit_count():
     batches = plan_batches(_candidates([1.0]), n_folds=2, fits_per_task=0, workers=8)
     assert len(batches) == 2

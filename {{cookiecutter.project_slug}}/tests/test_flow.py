@@ -160,6 +160,25 @@ def test_broken_candidate_is_listed_and_the_run_succeeds(run_flow, smoke_config)
     assert result.run.data.best_candidate != "broken-0"
 
 
+def test_run_fails_with_one_clear_line_when_every_candidate_fails(run_flow, smoke_config):
+    config = copy.deepcopy(smoke_config)
+    config["contenders"] = {
+        "broken": {
+            "estimator": "sklearn.linear_model.Ridge",
+            "preprocessing": "scaled",
+            "grid": {"alpha": [-1.0, -2.0]},
+        }
+    }
+    result = run_flow(config_value=config)
+    assert result.status == "failed"
+    join = result.run["tournament"].task
+    assert not join.successful
+    (line,) = [line for line in join.stderr.splitlines() if "every candidate failed" in line]
+    assert line.strip().startswith("every candidate failed (2); first error: InvalidParameterError")
+    assert "'alpha' parameter of Ridge" in line
+    assert "winner" not in result.run
+
+
 def smoke_config_candidates(result):
     return [c for c in result.run["start"].task.data.candidates if c["family"] != "broken"]
 

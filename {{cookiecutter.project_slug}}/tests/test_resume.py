@@ -29,7 +29,8 @@ def failed_run(configs_dir, flow_env, tmp_path_factory):
 
 
 def test_failed_run_stops_at_report_and_is_not_loadable(failed_run):
-    assert failed_run["refit"].task.successful
+    assert failed_run["evaluate"].task.successful
+    assert failed_run["fit_final"].task.successful
     assert not failed_run["report"].task.successful
     assert "end" not in failed_run
     with pytest.raises(ModelLoadError, match="did not finish successfully"):
@@ -56,7 +57,7 @@ def test_resume_reruns_only_the_failed_tail(failed_run, flow_env, tmp_path):
     assert cloned_fits == origin_fits
 
     model = run["end"].task["model"]
-    assert model.sha == failed_run["refit"].task["model"].sha
+    assert model.sha == failed_run["fit_final"].task["model"].sha
     assert (results / run.id).is_dir()
     assert load_model(run).pathspec == run.pathspec
 
@@ -69,8 +70,8 @@ def test_debug_notebook_opens_the_failed_run(failed_run):
     text = printed(execute(failed_run.pathspec))
     assert f"{failed_run.pathspec}: failed" in text
     assert f"--- {failed_run.pathspec}/report/" in text
-    refit = [line for line in text.splitlines() if line.startswith("refit: ")]
-    assert "model" in refit[0].split(": ", 1)[1].split(", ")
+    final = [line for line in text.splitlines() if line.startswith("fit_final: ")]
+    assert "model" in final[0].split(": ", 1)[1].split(", ")
     assert "matches the stored leaderboard: True" in text
     assert "did not succeed" in text
 {%- endif %}

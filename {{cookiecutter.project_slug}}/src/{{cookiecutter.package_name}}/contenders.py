@@ -3,6 +3,7 @@
 import importlib
 import inspect
 import math
+from collections import Counter
 
 from .config import ConfigError
 
@@ -53,6 +54,22 @@ def build_pipeline(contender, numeric, categorical, seed, params=None):
     pipeline = clone(pipeline)
     if params:
         pipeline.set_params(**{f"model__{key}": value for key, value in params.items()})
+    return pipeline
+
+
+def refit_pipeline(contender, numeric, categorical, seed, params, iterations, threads=1):
+    """The winner's pipeline for a refit: `iterations` rounds, early stopping off, `threads`.
+
+    Both refits (training split, all data) build it here, so they train the same model.
+    """
+    from .models import refit_params
+
+    pipeline = build_pipeline(contender, numeric, categorical, seed, params)
+    model = pipeline.named_steps["model"]
+    fixed = refit_params(model, iterations)
+    if "n_jobs" in model.get_params():
+        fixed["n_jobs"] = threads
+    pipeline.set_params(**{f"model__{key}": value for key, value in fixed.items()})
     return pipeline
 
 
@@ -168,13 +185,29 @@ def plan_batches(candidates, n_folds, fits_per_task, workers):
         return [fits[i : i + fits_per_task] for i in range(0, len(fits), fits_per_task)]
     shards = max(1, min(int(workers), len(fits)))
     loads = [0.0] * shards
+    held = [Counter() for _ in range(shards)]
     batches = [[] for _ in range(shards)]
     ordered = sorted(fits, key=lambda fit: (-candidates[fit[0]]["cost"], fit))
     for fit in ordered:
-        lightest = min(range(shards), key=lambda shard: (loads[shard], shard))
+        traits = _traits(candidates[fit[0]])
+
+        # Candidates of one family share an expected cost, but a value such as a bigger
+        # network costs more: on equal loads, pick the shard holding fewest fits that share
+        # this fit's parameter values, so no shard collects every fold of a costly value.
+        def crowding(shard, traits=traits):
+            return (round(loads[shard], 9), sum(held[shard][t] for t in traits), shard)
+
+        lightest = min(range(shards), key=crowding)
         batches[lightest].append(fit)
         loads[lightest] += candidates[fit[0]]["cost"]
+        held[lightest].update(traits)
     return [sorted(batch) for batch in batches if batch]
+
+
+def _traits(candidate):
+    """Hashable (parameter, value) pairs of a candidate, for spreading costly values."""
+    family = candidate["family"]
+    return [(family, key, repr(value)) for key, value in sorted(candidate["params"].items())]
 
 
 def batch_costs(candidates, batches):

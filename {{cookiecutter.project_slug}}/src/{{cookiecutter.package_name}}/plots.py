@@ -1,5 +1,7 @@
 """Report figures: fold scores per candidate, predictions vs truth, ROC and confusion matrix."""
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -61,6 +63,9 @@ def confusion_matrix(y_true, y_pred):
     return figure
 
 
-def close(figure):
-    """Free a figure's memory once it is saved."""
+def to_png(figure, dpi=100):
+    """Render the figure once as PNG bytes (for a file and a card alike), then free it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
     plt.close(figure)
+    return buffer.getvalue()

@@ -38,8 +38,6 @@ def _quiet():
 
 class _KerasNet(BaseEstimator):
     _classifier = False
-    # fit() seeds Keras's global random state: two fits in one process must not overlap.
-    fits_in_parallel_threads = False
 
     def __init__(
         self,
