@@ -366,7 +366,16 @@ def test_argo_workflow_template_from_full_config(cloud):
     assert [task["template"] for task in inner] == ["fit"]
     assert dag["tournament"]["depends"] == f"{fan_out[0]['name']}.Succeeded"
 
-    steps = {name: templates[name] for name in STEPS}
+    # The refits are parallel branches of the winner, joined by the report.
+    for refit in ("evaluate", "fit-final"):
+        assert dag[refit]["depends"] == "winner.Succeeded", refit
+    assert set(dag["report"]["depends"].split(" && ")) == {
+        "evaluate.Succeeded",
+        "fit-final.Succeeded",
+    }
+
+    # Argo names must be DNS labels: Metaflow writes step `fit_final` as `fit-final`.
+    steps = {name: templates[name.replace("_", "-")] for name in STEPS}
     for name, step in steps.items():
         assert step["container"]["image"] == IMAGE, name
         assert step["serviceAccountName"] == SERVICE_ACCOUNT, name
