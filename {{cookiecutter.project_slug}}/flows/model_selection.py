@@ -176,6 +176,7 @@ class ModelSelectionFlow(FlowSpec):
             if best["mean_best_iteration"] != best["mean_best_iteration"]
             else round(best["mean_best_iteration"])
         )
+        # Plain values for the `winner` step, which then needs no pandas to unpickle the board.
         self.failed_candidates = int(self.leaderboard["error"].notna().sum())
         self.next(self.winner)
 
