@@ -14,12 +14,23 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BUILD = ROOT / "build"
 
 
-def metaflow_user():
+def metaflow_user(environ=os.environ):
     """Return a user name Metaflow accepts (it refuses root, the usual CI user)."""
     for name in ("METAFLOW_USER", "USERNAME", "USER"):
-        if os.environ.get(name) and os.environ[name] != "root":
-            return os.environ[name]
+        if environ.get(name) and environ[name] != "root":
+            return environ[name]
     return "metaflow-user"
+
+
+def metaflow_variables(root, environ=os.environ):
+    """Return the variables that keep Metaflow's state under root and give it a user."""
+    root = Path(root)
+    return {
+        "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(root),
+        "METAFLOW_CLIENT_CACHE_PATH": str(root / ".metaflow-client-cache"),
+        "METAFLOW_HOME": str(root / ".metaflow-home"),
+        "USERNAME": metaflow_user(environ),
+    }
 
 
 def install_default_project(session, output_dir):
@@ -54,11 +65,7 @@ def demo(session):
     """Render the default project, install it and run its model-selection flow end to end."""
     output_dir = Path(session.posargs[0]).resolve() if session.posargs else BUILD / "demo"
     project = install_default_project(session, output_dir)
-    env = {
-        "USERNAME": metaflow_user(),
-        "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project),
-        "METAFLOW_RUN_MAX_WORKERS": str(os.cpu_count() or 2),
-    }
+    env = {**metaflow_variables(project), "METAFLOW_RUN_MAX_WORKERS": str(os.cpu_count() or 2)}
     with session.chdir(project):
         session.run("python", "flows/model_selection.py", "--no-pylint", "run", env=env)
         session.run("python", str(ROOT / "scripts" / "show_demo_results.py"), env=env)
@@ -68,6 +75,13 @@ def demo(session):
 def benchmark(session):
     """Time the tournament flow against an in-process GridSearchCV on the same fits."""
     project = install_default_project(session, BUILD / "benchmark")
-    env = {"USERNAME": metaflow_user(), "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(project)}
+    env = metaflow_variables(project)
     with session.chdir(project):
         session.run("python", "benchmarks/benchmark_tournament.py", *session.posargs, env=env)
+
+
+@nox.session
+def reserved_modules(session):
+    """Recompute the package names the hook refuses: modules installed with a rendered project."""
+    session.install("cookiecutter", "uv")
+    session.run("python", "scripts/reserved_modules.py")

@@ -1,38 +1,27 @@
 """Remove the files of options the user did not choose, then say what to type next."""
 
+import json
 import shutil
 from pathlib import Path
 
-NEURAL_NET = {{ cookiecutter.neural_net|jsonify }}
-INCLUDE_NOTEBOOK = {{ 'True' if cookiecutter.include_notebook else 'False' }}
-CI = {{ cookiecutter.ci|jsonify }}
-PROJECT_SLUG = {{ cookiecutter.project_slug|jsonify }}
-PACKAGE = {{ cookiecutter.package_name|jsonify }}
+ANSWERS = json.loads({{ cookiecutter|jsonify|jsonify }})
+# cookiecutter.json's `_only_with`: prompt -> the answer that keeps them -> path patterns
+# (relative to the project root; a folder goes with everything in it). The template tests read
+# the same declaration.
+ONLY_WITH = ANSWERS["_only_with"]
 
-# Paths (relative to the project root) that belong to one option only.
-ONLY_WITH = {
-    "keras": [
-        f"src/{PACKAGE}/models/keras.py",
-        "tests/test_keras_model.py",
-    ],
-    "notebook": [
-        "notebooks",
-        "tests/test_notebook.py",
-    ],
-    "github": [
-        ".github",
-    ],
-}
+
+def answer_key(value):
+    """Spell an answer the way `_only_with` keys do (JSON for yes/no: true, false)."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def unwanted():
-    """Yield the option groups the answers leave out."""
-    if NEURAL_NET != "keras":
-        yield "keras"
-    if not INCLUDE_NOTEBOOK:
-        yield "notebook"
-    if CI != "github":
-        yield "github"
+    """Yield the path patterns of the options the answers leave out."""
+    for prompt, groups in ONLY_WITH.items():
+        for kept_with, patterns in groups.items():
+            if answer_key(ANSWERS[prompt]) != kept_with:
+                yield from patterns
 
 
 def remove(path):
@@ -46,12 +35,13 @@ def remove(path):
 def main():
     """Prune the project and print the next three commands."""
     root = Path.cwd()
-    for group in unwanted():
-        for relative in ONLY_WITH[group]:
-            remove(root / relative)
+    for pattern in unwanted():
+        for path in sorted(root.glob(pattern)):
+            remove(path)
+    slug = ANSWERS["project_slug"]
     print(
-        f"\nCreated {PROJECT_SLUG}. Next:\n\n"
-        f"  cd {PROJECT_SLUG}\n"
+        f"\nCreated {slug}. Next:\n\n"
+        f"  cd {slug}\n"
         "  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'\n"
         "  .venv/bin/python flows/model_selection.py run\n"
     )

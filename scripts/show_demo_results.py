@@ -4,6 +4,17 @@ from pathlib import Path
 
 from metaflow import Flow
 from metaflow.cards import get_cards
+from metaflow.plugins.cards.exception import CardNotPresentException
+
+
+def report_card(run):
+    """Return the run's report card, from whichever step renders it."""
+    for step in run:
+        try:
+            return get_cards(step.task, id="report")[0]
+        except CardNotPresentException:
+            continue
+    raise SystemExit(f"{run.pathspec} has no report card")
 
 
 def main():
@@ -11,7 +22,7 @@ def main():
     run = Flow("ModelSelectionFlow").latest_successful_run
     results = Path(run.data.results_dir).resolve()
     card = results / "card.html"
-    card.write_text(get_cards(run["report"].task, id="report")[0].get(), encoding="utf-8")
+    card.write_text(report_card(run).get(), encoding="utf-8")
     leaderboard = run.data.leaderboard
     columns = [c for c in ("rank_test_score", "candidate", "mean_test_score") if c in leaderboard]
     print(
