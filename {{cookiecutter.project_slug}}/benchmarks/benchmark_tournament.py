@@ -1,81 +1,70 @@
 """Benchmark: the tournament flow against one in-process GridSearchCV over the same fits.
 
-    python benchmarks/benchmark_tournament.py                 # configs/default.toml
-    python benchmarks/benchmark_tournament.py --size large    # bigger data: minutes of fitting
+    python benchmarks/benchmark_tournament.py                   # configs/default.toml
+    python benchmarks/benchmark_tournament.py --size large      # fitting takes minutes
+    python benchmarks/benchmark_tournament.py --layout per-fit  # one task per fit, as well
 
-Runs ModelSelectionFlow through metaflow.Runner (max_workers = CPU count, fits_per_task =
-0: one cost-balanced shard per worker), then, in this process, GridSearchCV(n_jobs = CPU
-count) over the same candidates, training split and folds, followed by what the flow does
-after it: the held-out score and the final fit on all data. Prints the wall times, the
-task count, the ratios flow / GridSearchCV and flow / in-process, and the largest
-difference between the two sets of CV scores. Metaflow state goes to a temporary folder.
+Runs ModelSelectionFlow through metaflow.Runner (max_workers = CPU count, fits_per_task = 0:
+one cost-balanced shard per worker), then, in this process, what the flow does:
+GridSearchCV(n_jobs = CPU count) over the same candidates, training split and folds (refit on
+the training split), the held-out score and the final fit on all rows. The ensemble is left
+out of both: GridSearchCV has no counterpart. Prints the wall times, the ratios flow /
+GridSearchCV and flow / in-process, the largest difference between the two sets of CV scores,
+each step's task times, and the peak memory of the largest fit task and of GridSearchCV.
+Metaflow state goes to a temporary folder.
 """
 
 import argparse
-import copy
 import os
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FLOW = PROJECT_DIR / "flows" / "model_selection.py"
-# Rows of mock data per size; `large` makes the fitting itself take minutes on 2 cores.
-SIZES = {"default": None, "large": 100_000}
+# Rows of mock data per size: `tiny` checks the script, `large` makes fitting take minutes.
+SIZES = {"tiny": 300, "default": None, "large": 100_000}
+LAYOUTS = {"sharded": 0, "per-fit": 1}
 
 
-def isolate_metaflow(root):
-    """Point Metaflow's datastore, caches and cards at `root` (before importing metaflow)."""
-    os.environ["METAFLOW_DATASTORE_SYSROOT_LOCAL"] = str(root / "datastore")
-    os.environ["METAFLOW_CLIENT_CACHE_PATH"] = str(root / "client-cache")
-    os.environ["METAFLOW_HOME"] = str(root / "metaflow-home")
-    os.environ["METAFLOW_CARD_LOCALROOT"] = str(root / "cards")
-    os.environ["TOURNAMENT_RESULTS_DIR"] = str(root / "results")
-    if os.environ.get("USERNAME", os.environ.get("USER", "root")) == "root":
-        os.environ["USERNAME"] = "benchmark"
-    # Every task re-imports the flow: cached bytecode makes that about three times faster.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
-
-def load_config(size):
-    """The default config, with more mock rows for the large size."""
-    sys.path.insert(0, str(PROJECT_DIR / "src"))
+def load_config(size: str) -> dict[str, Any]:
+    """The default config without the ensemble, with the size's number of mock rows."""
     from {{ cookiecutter.package_name }}.config import load
 
     config = load(PROJECT_DIR / "configs" / "default.toml")
     config.pop("source")
+    config.pop("ensemble", None)
     if SIZES[size]:
-        config = copy.deepcopy(config)
         config["data"]["mock"]["n_samples"] = SIZES[size]
     return config
 
 
-def run_flow(config, workers):
+def run_flow(config: dict[str, Any], workers: int, fits_per_task: int) -> tuple[float, Any]:
     """Run the tournament; return (wall seconds, Run)."""
     from metaflow import Runner
 
-    env = {key: value for key, value in os.environ.items() if key.startswith(("METAFLOW_", "TOUR"))}
-    env["USERNAME"] = os.environ["USERNAME"]
     started = time.perf_counter()
     with Runner(
         str(FLOW),
         show_output=False,
         pylint=False,
         cwd=str(PROJECT_DIR),
-        env=env,
+        env=dict(os.environ),
         config_value=[("tournament", config)],
     ) as runner:
-        result = runner.run(max_workers=workers, fits_per_task=0)
+        result = runner.run(max_workers=workers, fits_per_task=fits_per_task)
         wall = time.perf_counter() - started
         if result.status != "successful":
             sys.exit(f"the flow {result.status}:\n{result.stderr[-5000:]}")
     return wall, result.run
 
 
-def run_grid_search(run, workers):
+def run_grid_search(run: Any, config: dict[str, Any], workers: int) -> tuple[float, float, Any]:
     """The flow's work in one process: GridSearchCV over the flow's candidates, split and
-    folds (refit on the training split), the held-out score, then the final fit on all data.
+    folds (refit on the training split), the held-out score, then the final fit on all rows.
 
     Returns (GridSearchCV wall, wall of all of it, cv_results_).
     """
@@ -85,92 +74,117 @@ def run_grid_search(run, workers):
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
 
-    from {{ cookiecutter.package_name }}.contenders import build_pipeline
-    from {{ cookiecutter.package_name }}.data import make_splitter
+    from {{ cookiecutter.package_name }}.pipelines import build_pipeline
 
     start = run["start"].task.data
-    spec = start.spec
+    contenders = config["contenders"]
     grid = []
     for candidate in start.candidates:
         pipeline = build_pipeline(
-            spec["contenders"][candidate["family"]],
-            start.numeric_columns,
-            start.categorical_columns,
-            start.seed,
-            candidate["params"],
+            contenders[candidate["family"]], start.schema, start.seed, candidate["params"]
         )
-        grid.append(
-            {
-                "preprocess": [pipeline.named_steps["preprocess"]],
-                "model": [pipeline.named_steps["model"]],
-            }
-        )
-    dummy = DummyClassifier() if start.task_type == "classification" else DummyRegressor()
-    placeholder = Pipeline([("preprocess", "passthrough"), ("model", dummy)])
-    splitter = make_splitter(start.task_type, spec["data"]["n_folds"], start.split_seed)
-    target = start.target
-    everything = pd.concat([start.train_data, start.test_data], ignore_index=True)
-    search = GridSearchCV(placeholder, grid, cv=splitter, scoring=start.metric, n_jobs=workers)
+        grid.append({"preprocess": [pipeline[0]], "model": [pipeline[1]]})
+    classify = start.schema["problem"] == "classification"
+    placeholder = Pipeline(
+        [
+            ("preprocess", "passthrough"),
+            ("model", DummyClassifier() if classify else DummyRegressor()),
+        ]
+    )
+    target = start.schema["target"]
+    train, test = start.train_data, start.test_data
+    search = GridSearchCV(placeholder, grid, cv=start.folds, scoring=start.metric, n_jobs=workers)
     started = time.perf_counter()
-    search.fit(start.train_data.drop(columns=[target]), start.train_data[target])
+    search.fit(train.drop(columns=[target]), train[target])
     searched = time.perf_counter() - started
-    search.score(start.test_data.drop(columns=[target]), start.test_data[target])
+    search.score(test.drop(columns=[target]), test[target])
+    everything = pd.concat([train, test], ignore_index=True)
     clone(search.best_estimator_).fit(everything.drop(columns=[target]), everything[target])
     return searched, time.perf_counter() - started, search.cv_results_
 
 
-def step_times(run):
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process and of its live children (GridSearchCV's workers)."""
+    peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == os.getpid() and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return max(peaks)
+
+
+def step_times(run: Any) -> str:
     """Each step's task times, longest first (created to finished; process start-up on top)."""
     times = []
     for step in reversed(list(run)):
         seconds = sorted(
             ((task.finished_at - task.created_at).total_seconds() for task in step), reverse=True
         )
-        times.append(f"{step.id} {' / '.join(f'{s:.1f}' for s in seconds)}")
+        times.append(f"{step.id} {' / '.join(f'{s:.1f}' for s in seconds[:4])}")
     return "; ".join(times)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="default")
+    parser.add_argument("--size", choices=list(SIZES), default="default")
+    parser.add_argument(
+        "--layout",
+        choices=["sharded", "per-fit", "both"],
+        default="sharded",
+        help="sharded: fits_per_task = 0 (the default); per-fit: one task per fit",
+    )
     args = parser.parse_args(argv)
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="tournament-benchmark-") as root:
-        isolate_metaflow(Path(root))
+        from {{ cookiecutter.package_name }}.sandbox import metaflow_env
+
+        os.environ.update(metaflow_env(Path(root)))
         import numpy as np
 
         config = load_config(args.size)
-        flow_wall, run = run_flow(config, workers)
-        search_wall, in_process_wall, cv_results = run_grid_search(run, workers)
+        layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
+        flows = {layout: run_flow(config, workers, LAYOUTS[layout]) for layout in layouts}
+        run = flows[layouts[0]][1]
+        search_wall, in_process_wall, cv_results = run_grid_search(run, config, workers)
+        search_memory = peak_memory_mb()
 
-        board = run.data.leaderboard.set_index("candidate")
         names = [candidate["name"] for candidate in run["start"].task.data.candidates]
-        difference = np.nanmax(
-            np.abs(board.loc[names, "mean_test_score"].to_numpy() - cv_results["mean_test_score"])
-        )
-        fit_tasks = len(list(run["fit"]))
-        tasks = sum(len(list(step)) for step in run)
-        rows, columns = run.data.data_shape
-        fits = len(names) * len(run.data.folds)
+        fits = len(names) * len(run["start"].task.data.folds)
+        rows, columns = run["start"].task.data.data_shape
         print(
             f"size: {args.size} ({rows} rows x {columns} columns), {len(names)} candidates x "
-            f"{len(run.data.folds)} folds = {fits} fits, {workers} workers"
-        )
-        print(
-            f"flow:         {flow_wall:7.1f} s  ({fit_tasks} fit tasks, {tasks} tasks in all, "
-            "including the refits and the report)"
+            f"{len(run['start'].task.data.folds)} folds = {fits} fits, {workers} workers"
         )
         print(
             f"GridSearchCV: {search_wall:7.1f} s  (n_jobs={workers}, refit on the training split)"
         )
         print(
             f"in-process:   {in_process_wall:7.1f} s  "
-            "(GridSearchCV, then the held-out score and the final fit on all data)"
+            "(GridSearchCV, then the held-out score and the final fit on all rows)"
         )
-        print(f"ratio flow / GridSearchCV: {flow_wall / search_wall:.2f}")
-        print(f"ratio flow / in-process:   {flow_wall / in_process_wall:.2f}")
-        print(f"max |flow - GridSearchCV| mean CV score: {difference:.3g}")
-        print(f"flow steps (s, per task): {step_times(run)}")
+        for layout, (wall, flow_run) in flows.items():
+            board = flow_run.data.leaderboard.set_index("candidate")
+            difference = np.nanmax(
+                np.abs(
+                    board.loc[names, "mean_test_score"].to_numpy() - cv_results["mean_test_score"]
+                )
+            )
+            fit_tasks = list(flow_run["fit"])
+            memory = max(task.data.peak_memory_mb for task in fit_tasks)
+            print(f"flow ({layout}): {wall:7.1f} s  ({len(fit_tasks)} fit tasks)")
+            print(f"  ratio flow / GridSearchCV: {wall / search_wall:.2f}")
+            print(f"  ratio flow / in-process:   {wall / in_process_wall:.2f}")
+            print(f"  max |flow - GridSearchCV| mean CV score: {difference:.3g}")
+            print(
+                f"  peak memory: largest fit task {memory:.0f} MB; "
+                f"GridSearchCV process and workers {search_memory:.0f} MB"
+            )
+            print(f"  steps (s, per task, longest first): {step_times(flow_run)}")
 
 
 if __name__ == "__main__":

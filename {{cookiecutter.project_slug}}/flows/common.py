@@ -1,76 +1,63 @@
-"""Flow-side utilities: where configs and results live, and the config parser.
+"""Flow-side glue both flows share: the project name, the tournament config (its default file
+and parser), and one-line refusals.
 
-Kept free of heavy imports: every Metaflow task re-imports the flow file and this module.
+Flows import it as `common`: Python puts a script's own folder first on sys.path, locally and
+in a remote task alike. Kept free of heavy imports: every task re-imports the flow and this.
 """
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from metaflow.exception import MetaflowException
 
 from {{ cookiecutter.package_name }}.config import ConfigError, check, parse_text
 
-FLOWS_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = FLOWS_DIR.parent
-CONFIGS_DIR = PROJECT_DIR / "configs"
-DEFAULT_CONFIG = CONFIGS_DIR / "default.toml"
-RESULTS_ENV = "TOURNAMENT_RESULTS_DIR"
+PROJECT = "{{ cookiecutter.package_name }}"
+CONFIG_NAME = "tournament"
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+DEFAULT_CONFIG = CONFIGS / "default.toml"
 
 
-class TournamentConfigError(MetaflowException):
-    headline = "Invalid tournament configuration"
+class Refused(MetaflowException):
+    """A problem the user fixes (config, data, a run to load): one line, no traceback."""
+
+    headline = "Refused"
 
 
-def default_config_path(_context=None):
+@contextmanager
+def refusals(*errors: type[BaseException]) -> Iterator[None]:
+    """Turn the package's one-line errors into a clean Metaflow failure of the step."""
+    try:
+        yield
+    except errors as error:
+        raise Refused(str(error)) from None
+
+
+def default_config_path(_context: Any = None) -> str:
     """The default config, found from this file so any working directory works."""
     return str(DEFAULT_CONFIG)
 
 
-def _runner_config_file(name):
-    """What was given to `Runner(config=[(name, path)])` or `Runner(config_value=...)`.
-
-    The Runner parses configs in the calling process, where sys.argv is not the flow's
-    command line: the options are only known to the Runner's own frame, so look there.
-    """
-    frame = sys._getframe(1)
-    while frame is not None:
-        options = frame.f_locals.get("opts")
-        if isinstance(options, dict) and ("config" in options or "config-value" in options):
-            for key, label in (("config", None), ("config-value", f"config_value {name}")):
-                try:
-                    given = dict(options.get(key) or ())
-                except (TypeError, ValueError):
-                    continue
-                if name in given:
-                    return label or str(given[name])
-        frame = frame.f_back
-    return None
-
-
-def config_source(name, argv=None):
-    """Name what was given for config `name`: the file path, `--config-value`, or the default."""
+def config_source(text: str, argv: list[str] | None = None) -> str:
+    """Name the config being parsed: the file the command line gives, else the shipped config
+    holding exactly this text, else `--config-value tournament` or the config's name."""
     argv = sys.argv if argv is None else argv
     for index, arg in enumerate(argv[:-2]):
-        if arg == "--config" and argv[index + 1] == name:
-            return argv[index + 2]
-        if arg == "--config-value" and argv[index + 1] == name:
-            return f"--config-value {name}"
-    given = _runner_config_file(name)
-    if given:
-        return given
-    return os.path.relpath(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else str(DEFAULT_CONFIG)
+        if argv[index + 1] == CONFIG_NAME and arg in ("--config", "--config-value"):
+            return argv[index + 2] if arg == "--config" else f"--config-value {CONFIG_NAME}"
+    for path in sorted(CONFIGS.glob("*.toml")):
+        if path.read_text(encoding="utf-8") == text:
+            return str(path.relative_to(CONFIGS.parent))
+    return f"config {CONFIG_NAME!r}"
 
 
-def parse_config(text):
-    """Metaflow Config parser: TOML or JSON text -> checked dict, or ONE clean error line."""
-    source = config_source("tournament")
+def parse_config(text: str) -> dict[str, Any]:
+    """Metaflow Config parser: TOML or JSON text -> the checked config, or one error line."""
+    source = config_source(text)
     try:
         return check(parse_text(text, source), source)
     except ConfigError as error:
-        raise TournamentConfigError(str(error)) from None
-
-
-def results_root():
-    """`results/` under the working directory, unless TOURNAMENT_RESULTS_DIR names another."""
-    return Path(os.environ.get(RESULTS_ENV) or "results")
+        raise Refused(str(error)) from None

@@ -1,132 +1,105 @@
-"""Score new data with the model of the latest successful tournament on your project branch.
+"""Score new rows with the champion model of your project branch.
 
-    python flows/predict.py run                               # mock data, latest model
+    python flows/predict.py run                               # mock rows, the champion's model
     python flows/predict.py run --data new.csv                # predictions/<run-id>/predictions.csv
     python flows/predict.py run --data new.parquet --output scored.parquet --model_run 1234
-    python flows/predict.py --production run --data new.csv   # the production branch's model
+    python flows/predict.py --production run --data new.csv   # the production branch's champion
 
-The input is checked against the model's ``feature_schema`` before anything is scored; a
-mismatch fails the ``start`` step with one error naming every offending column, and no file is
-written.
+The story of a run:
+  start  picks the model (the branch's champion, else its latest successful tournament, or the
+         run you name), reads the rows and checks them against the model's schema: a mismatch
+         fails here with one error naming every offending column, and nothing is written;
+  score  scores the rows, writes them all at once, and charts them in a card, with what the
+         model never saw in training (unseen categories, new missing values);
+  end    says where the predictions went.
+
+Deployed (`argo-workflows create`), `@trigger_on_finish` runs it after every tournament.
 """
 
-from metaflow import FlowSpec, Parameter, card, current, project, step
-from metaflow.exception import MetaflowException
+from metaflow import (
+    FlowSpec,
+    Parameter,
+    card,
+    current,
+    package_sources,
+    project,
+    step,
+    trigger_on_finish,
+)
 
-DEFAULT_OUTPUT_ROOT = "predictions"
+from common import PROJECT, refusals
+
 MOCK_ROWS = 200
 
 
-class CannotScore(MetaflowException):
-    """A clean one-line failure (no traceback) for problems the user fixes, not bugs."""
-
-    headline = "Cannot score"
-
-
-@project(name="{{ cookiecutter.package_name }}")
+# Ships the package source with every run: remote tasks import this run's code, not the image's.
+@package_sources("../src/{{ cookiecutter.package_name }}")
+@trigger_on_finish(flow="ModelSelectionFlow")
+@project(name=PROJECT)
 class PredictFlow(FlowSpec):
-    """Load a vetted model, check the input against its schema, score, write and chart."""
+    """Load a vetted model, check the rows against its schema, score, write and chart."""
 
-    model_run = Parameter(
+    # Annotated with the values steps see: the stubs type the declarations themselves.
+    model_run: str = Parameter(  # type: ignore[assignment]
         "model_run",
         default="",
-        help="ModelSelectionFlow run id or pathspec; empty = latest successful run of this branch",
+        help="ModelSelectionFlow run id or pathspec; empty = the branch's champion",
     )
-    data = Parameter(
-        "data", default="", help="CSV or Parquet file to score; empty = fresh mock data"
+    data: str = Parameter(  # type: ignore[assignment]
+        "data", default="", help="CSV or Parquet file or s3:// URL to score; empty = mock rows"
     )
-    output = Parameter(
+    output: str = Parameter(  # type: ignore[assignment]
         "output",
         default="",
         help="CSV or Parquet file to write; empty = predictions/<run-id>/predictions.csv",
     )
-    seed = Parameter("seed", default=0, type=int, help="seed of the mock data")
+    seed: int = Parameter(  # type: ignore[assignment]
+        "seed", default=0, type=int, help="seed of the mock rows"
+    )
 
     @step
     def start(self):
-        """Pick the model run, read the input and check it against the model's schema."""
+        """Pick the model, read the rows and check them against the model's schema."""
         from pathlib import Path
 
-        from {{ cookiecutter.package_name }} import loading
+        from {{ cookiecutter.package_name }} import data, runs
+        from {{ cookiecutter.package_name }}.data import DataError
+        from {{ cookiecutter.package_name }}.runs import ModelLoadError
+        from {{ cookiecutter.package_name }}.schema import SchemaError, check_frame
 
-        output = Path(self.output or Path(DEFAULT_OUTPUT_ROOT) / current.run_id / "predictions.csv")
-        if output.suffix.lower() not in loading.TABLE_SUFFIXES:
-            raise CannotScore(f"--output {output}: expected a .csv or .parquet file")
-        self.output_path = str(output.resolve())
-        try:
-            run = loading.vetted_run(self.model_run or None, branch=current.branch_name)
-            self.model_pathspec = run.pathspec
-            self.feature_schema = run.end_task["feature_schema"].data
-            if self.data:
-                frame = loading.read_table(self.data)
-                self.source = str(Path(self.data).resolve())
-            else:
-                frame = mock_features(self.model_pathspec, self.feature_schema, self.seed)
-                self.source = f"mock data (seed {self.seed}, {len(frame)} rows)"
-            self.features = loading.check_frame(frame, self.feature_schema)
-        except (loading.ModelLoadError, loading.SchemaError, OSError, ValueError) as error:
-            raise CannotScore(f"{type(error).__name__}: {error}") from None
-        print(f"Scoring {len(self.features)} rows from {self.source} with {self.model_pathspec}")
+        output = self.output or f"predictions/{current.run_id}/predictions.csv"
+        with refusals(DataError, ModelLoadError, SchemaError):
+            data.table_format(output)
+            run, self.model_choice = runs.choose(self.model_run, branch=current.branch_name)
+            self.schema = run.end_task["schema"].data
+            rows = (
+                data.read_table(self.data)
+                if self.data
+                else runs.mock_rows(run, MOCK_ROWS, self.seed)
+            )
+            self.features, self.surprises = check_frame(rows, self.schema)
+        self.model_pathspec, self.output_path = run.pathspec, str(Path(output).resolve())
+        self.source = self.data or f"mock rows (seed {self.seed})"
+        print(f"Scoring {len(self.features)} rows from {self.source} with {run.pathspec}")
+        print("\n".join([f"({self.model_choice})", *self.surprises]))
         self.next(self.score)
 
     @card(type="blank", id="predictions")
     @step
     def score(self):
-        """Score the checked rows, write them all at once, and chart their distribution."""
-        from {{ cookiecutter.package_name }} import loading
+        """Score the checked rows, write them all at once, and chart them."""
+        from {{ cookiecutter.package_name }} import data, report, runs
 
-        loaded = loading.load_model(self.model_pathspec)
-        predictions = loaded.predict(self.features)
-        predictions.insert(0, "row", range(len(predictions)))
-        self.predictions = predictions.reset_index(drop=True)
-        loading.write_table(self.predictions, self.output_path)
-        add_card(self.predictions, self.feature_schema, self.model_pathspec, self.output_path)
+        self.predictions = runs.load_model(self.model_pathspec).predict(self.features)
+        self.predictions.insert(0, "row", range(len(self.predictions)))
+        data.write_table(self.predictions, self.output_path)
+        report.predictions_to_card(current.card["predictions"], self)
         self.next(self.end)
 
     @step
     def end(self):
         """Say where the predictions went."""
         print(f"Wrote {len(self.predictions)} predictions to {self.output_path}")
-
-
-def mock_features(model_pathspec, feature_schema, seed):
-    """Fresh mock rows like the model's training data, without the target column."""
-    from {{ cookiecutter.package_name }}.loading import mock_table
-
-    frame = mock_table(model_pathspec, n_rows=MOCK_ROWS, seed=seed)
-    return frame.drop(columns=[feature_schema["target"]], errors="ignore")
-
-
-def add_card(predictions, feature_schema, model_pathspec, output_path):
-    """Chart the predictions: a histogram for regression, class shares for classification."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from metaflow.cards import Image, Markdown, Table
-
-    report = current.card["predictions"]
-    report.append(Markdown(f"# Predictions\n\nModel: `{model_pathspec}`  \nFile: `{output_path}`"))
-    values = predictions["prediction"]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    if feature_schema["task"] == "classification":
-        shares = values.value_counts(normalize=True).sort_index()
-        ax.bar([str(label) for label in shares.index], shares.to_numpy())
-        ax.set_ylabel("share of rows")
-        ax.set_title("Predicted classes")
-        rows = [[str(label), f"{share:.1%}"] for label, share in shares.items()]
-        table = Table(rows, headers=["class", "share"])
-    else:
-        ax.hist(values, bins=30)
-        ax.set_xlabel("prediction")
-        ax.set_ylabel("rows")
-        ax.set_title("Predicted values")
-        stats = values.describe()
-        table = Table([[name, f"{value:.4g}"] for name, value in stats.items()], headers=["", ""])
-    fig.tight_layout()
-    report.append(Image.from_matplotlib(fig))
-    report.append(table)
-    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,20 @@
-"""Load and check tournament configuration files (TOML, or JSON from `--config-value`).
+"""Read and check tournament config files (TOML, or JSON from `--config-value`).
 
-Only the standard library is imported here: the flow parses its configuration in every
-Metaflow command, so the structural checks must stay cheap. Checks that need scikit-learn
-(estimator paths, their parameters, scorer names) live in `contenders.validate`.
-Every problem is reported as one line naming the file and the dotted key.
+Only the standard library is imported here: Metaflow parses the config in every command, so the
+structural checks stay cheap. Checks that need imports (estimator paths, their parameters, the
+metric) live in `search_space.validate`. Every problem is one line: `<file>: <key>: <problem>`.
+`check` also fills in the optional keys, so the rest of the package reads every key directly.
 """
 
+import copy
 import json
+import tomllib
 from pathlib import Path
+from typing import Any
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-TASKS = ("regression", "classification")
+PROBLEMS = ("regression", "classification")
 PREPROCESSING = ("scaled", "ordinal", "none")
+MISSING_TARGET = ("drop", "refuse")
 DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "loguniform": ("low", "high"),
@@ -25,13 +24,16 @@ DISTRIBUTIONS = {
 
 # Allowed keys per section, with the type each value must have.
 NUMBER = (int, float)
-SECTIONS = {
+SECTIONS: dict[str, dict[str, Any]] = {
     "run": {"seed": int, "fits_per_task": int, "workers": int},
     "data": {
-        "task": str,
+        "problem": str,
         "target": str,
         "test_size": NUMBER,
         "n_folds": int,
+        "missing_target": str,
+        "categorical": list,
+        "max_categories": int,
         "mock": dict,
     },
     "data.mock": {
@@ -39,11 +41,14 @@ SECTIONS = {
         "n_features": int,
         "n_informative": int,
         "n_categories": int,
+        "n_classes": int,
         "noise": NUMBER,
         "class_sep": NUMBER,
         "flip_y": NUMBER,
     },
     "search": {"metric": str, "max_plot_candidates": int},
+    "ensemble": {"top_k": int, "inner_folds": int},
+    "promotion": {"min_improvement": NUMBER},
     "resources": {"fit": dict, "refit": dict},
     "resources.fit": {"cpu": int, "memory": int, "retries": int},
     "resources.refit": {"cpu": int, "memory": int},
@@ -57,52 +62,59 @@ SECTIONS = {
         "n_iter": int,
     },
 }
-TOP_LEVEL = {"run", "data", "search", "resources", "contenders", "source"}
+TOP_LEVEL = {"run", "data", "search", "ensemble", "promotion", "resources", "contenders", "source"}
 REQUIRED = {
     "run": ("seed", "fits_per_task"),
-    "data": ("task", "target", "test_size", "n_folds"),
-    "search": ("metric",),
+    "data": ("problem", "target", "test_size", "n_folds"),
     "resources.fit": ("cpu", "memory", "retries"),
     "resources.refit": ("cpu", "memory"),
     "contender": ("estimator",),
 }
+# What an absent optional key means. `ensemble` has no default: without the table, no ensemble.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "run": {"workers": 0},
+    "data": {"missing_target": "drop", "categorical": [], "max_categories": 30, "mock": {}},
+    "search": {"metric": "auto", "max_plot_candidates": 30},
+    "promotion": {"min_improvement": 0.0},
+}
+CONTENDER_DEFAULTS = {"preprocessing": "scaled", "cost": 1.0, "params": {}}
+ENSEMBLE_DEFAULTS = {"top_k": 3, "inner_folds": 3}
 
 
 class ConfigError(ValueError):
-    """A configuration problem, worded as one line: `<file>: <key>: <problem>`."""
+    """A config problem, worded as one line: `<file>: <key>: <problem>`."""
 
-    def __init__(self, source, key, problem):
+    def __init__(self, source: str, key: str, problem: str) -> None:
         self.source = source
         self.key = key
         self.problem = problem
         super().__init__(f"{source}: {key}: {problem}")
 
 
-def parse_text(text, source="<config>"):
+def parse_text(text: str, source: str = "<config>") -> dict[str, Any]:
     """Parse TOML, or JSON (what `--config-value` passes), into a dict."""
-    stripped = text.lstrip()
     try:
-        if stripped.startswith("{"):
-            return json.loads(text)
-        return tomllib.loads(text)
+        parsed = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(source, "(syntax)", str(error).replace("\n", " ")) from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(source, "(top level)", "must be a table")
+    return parsed
 
 
-def load(path):
-    """Read, parse and check a configuration file; return the dict with its `source`."""
+def load(path: str | Path) -> dict[str, Any]:
+    """Read, parse and check a config file; return the checked dict with its `source`."""
     path = Path(path)
-    config = parse_text(path.read_text(encoding="utf-8"), str(path))
-    return check(config, str(path))
+    return check(parse_text(path.read_text(encoding="utf-8"), str(path)), str(path))
 
 
-def _type_name(kind):
+def _type_name(kind: Any) -> str:
     if isinstance(kind, tuple):
         return "a number"
     return {int: "an integer", str: "a string", dict: "a table", list: "a list"}[kind]
 
 
-def _check_table(table, schema_name, prefix, source):
+def _check_table(table: Any, schema_name: str, prefix: str, source: str) -> None:
     if not isinstance(table, dict):
         raise ConfigError(source, prefix, "must be a table")
     allowed = SECTIONS[schema_name]
@@ -121,7 +133,7 @@ def _check_table(table, schema_name, prefix, source):
             raise ConfigError(source, f"{prefix}.{key}", "is required")
 
 
-def _check_distribution(value, key, source):
+def _check_distribution(value: Any, key: str, source: str) -> None:
     if isinstance(value, list):
         if not value:
             raise ConfigError(source, key, "must list at least one value")
@@ -150,9 +162,11 @@ def _check_distribution(value, key, source):
         raise ConfigError(source, f"{key}.high", "must be greater than low")
     if dist == "loguniform" and value["low"] <= 0:
         raise ConfigError(source, f"{key}.low", "must be positive for loguniform")
+    if dist == "normal" and value["std"] <= 0:
+        raise ConfigError(source, f"{key}.std", "must be positive")
 
 
-def _check_contender(name, contender, source):
+def _check_contender(name: str, contender: Any, source: str) -> None:
     prefix = f"contenders.{name}"
     _check_table(contender, "contender", prefix, source)
     kind = contender.get("preprocessing", "scaled")
@@ -175,60 +189,84 @@ def _check_contender(name, contender, source):
                     source, f"{prefix}.grid.{key}", "must be a non-empty list of values"
                 )
     else:
-        if "distributions" not in contender:
-            raise ConfigError(source, f"{prefix}.distributions", "is required with n_iter")
-        if "n_iter" not in contender:
-            raise ConfigError(source, f"{prefix}.n_iter", "is required with distributions")
+        for key in ("distributions", "n_iter"):
+            if key not in contender:
+                raise ConfigError(source, f"{prefix}.{key}", "is required for a random search")
         if contender["n_iter"] < 1:
             raise ConfigError(source, f"{prefix}.n_iter", "must be at least 1")
         for key, value in contender["distributions"].items():
             _check_distribution(value, f"{prefix}.distributions.{key}", source)
-    overlap = set(contender.get("params", {})) & set(
-        contender.get("grid", contender.get("distributions", {}))
-    )
+    searched = contender.get("grid", contender.get("distributions", {}))
+    overlap = set(contender.get("params", {})) & set(searched)
     if overlap:
         raise ConfigError(
             source,
             f"{prefix}.params.{sorted(overlap)[0]}",
             "is also searched: keep it in one place",
         )
+    if name == "ensemble":
+        raise ConfigError(source, prefix, "`ensemble` is the stacking contender's name: rename")
 
 
-def check(config, source):
-    """Check the structure of a configuration; return a copy with `source` recorded."""
-    if not isinstance(config, dict):
-        raise ConfigError(source, "(top level)", "must be a table")
-    for key in config:
-        if key not in TOP_LEVEL:
-            raise ConfigError(
-                source, key, f"unknown key (allowed: {', '.join(sorted(TOP_LEVEL - {'source'}))})"
-            )
-    for section in ("run", "data", "search", "resources", "contenders"):
-        if section not in config:
-            raise ConfigError(source, section, "is required")
-    _check_table(config["run"], "run", "run", source)
-    _check_table(config["data"], "data", "data", source)
-    _check_table(config["data"].get("mock", {}), "data.mock", "data.mock", source)
-    _check_table(config["search"], "search", "search", source)
-    _check_table(config["resources"], "resources", "resources", source)
-    for name in ("fit", "refit"):
-        if name not in config["resources"]:
-            raise ConfigError(source, f"resources.{name}", "is required")
-        _check_table(config["resources"][name], f"resources.{name}", f"resources.{name}", source)
+def _check_values(config: dict[str, Any], source: str) -> None:
     data = config["data"]
-    if data["task"] not in TASKS:
-        raise ConfigError(source, "data.task", f"must be one of {', '.join(TASKS)}")
+    if data["problem"] not in PROBLEMS:
+        raise ConfigError(source, "data.problem", f"must be one of {', '.join(PROBLEMS)}")
     if not 0 < data["test_size"] < 1:
         raise ConfigError(source, "data.test_size", "must be between 0 and 1")
     if data["n_folds"] < 2:
         raise ConfigError(source, "data.n_folds", "must be at least 2")
+    if data["missing_target"] not in MISSING_TARGET:
+        raise ConfigError(
+            source, "data.missing_target", f"must be one of {', '.join(MISSING_TARGET)}"
+        )
+    if not all(isinstance(name, str) for name in data["categorical"]):
+        raise ConfigError(source, "data.categorical", "must list column names")
+    if data["max_categories"] < 2:
+        raise ConfigError(source, "data.max_categories", "must be at least 2")
+    if data["mock"].get("n_classes", 2) < 2:
+        raise ConfigError(source, "data.mock.n_classes", "must be at least 2")
     if config["run"]["fits_per_task"] < 0:
         raise ConfigError(source, "run.fits_per_task", "must be 0 (auto) or positive")
-    if config["run"].get("workers", 0) < 0:
+    if config["run"]["workers"] < 0:
         raise ConfigError(source, "run.workers", "must be 0 (auto) or positive")
+    ensemble = config.get("ensemble")
+    if ensemble is not None:
+        if ensemble["top_k"] < 2:
+            raise ConfigError(source, "ensemble.top_k", "must be at least 2")
+        if ensemble["inner_folds"] < 2:
+            raise ConfigError(source, "ensemble.inner_folds", "must be at least 2")
+
+
+def check(config: Any, source: str) -> dict[str, Any]:
+    """Check a config's structure; return a copy with defaults filled in and `source` recorded."""
+    if not isinstance(config, dict):
+        raise ConfigError(source, "(top level)", "must be a table")
+    for key in config:
+        if key not in TOP_LEVEL:
+            allowed = ", ".join(sorted(TOP_LEVEL - {"source"}))
+            raise ConfigError(source, key, f"unknown key (allowed: {allowed})")
+    for section in ("run", "data", "resources", "contenders"):
+        if section not in config:
+            raise ConfigError(source, section, "is required")
+    config = copy.deepcopy(config)
+    for section in ("run", "data", "search", "ensemble", "promotion", "resources"):
+        if section in config or section in DEFAULTS:
+            _check_table(config.setdefault(section, {}), section, section, source)
+    _check_table(config["data"].get("mock", {}), "data.mock", "data.mock", source)
+    for name in ("fit", "refit"):
+        if name not in config["resources"]:
+            raise ConfigError(source, f"resources.{name}", "is required")
+        _check_table(config["resources"][name], f"resources.{name}", f"resources.{name}", source)
+    for section, defaults in DEFAULTS.items():
+        config[section] = {**copy.deepcopy(defaults), **config[section]}
+    if "ensemble" in config:
+        config["ensemble"] = {**ENSEMBLE_DEFAULTS, **config["ensemble"]}
     contenders = config["contenders"]
     if not isinstance(contenders, dict) or not contenders:
         raise ConfigError(source, "contenders", "must hold at least one [contenders.NAME] table")
     for name, contender in contenders.items():
         _check_contender(name, contender, source)
+        contenders[name] = {**copy.deepcopy(CONTENDER_DEFAULTS), **contender}
+    _check_values(config, source)
     return {**config, "source": source}

@@ -1,26 +1,117 @@
-"""Tournament data: mock tables, user files, fingerprints, summaries and seeded splits."""
+"""Tables: the one reader (CSV or Parquet; a local file, an `s3://` URL or bytes shipped with a
+run), the one atomic writer, mock data, fingerprints and column summaries."""
 
 import hashlib
+import io
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 CATEGORY_COLUMN = "category"
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+PARQUET_MAGIC = b"PAR1"
+
+
+class DataError(ValueError):
+    """A problem with the user's data, worded as one line: `<source>: <column>: <rule>`."""
+
+    def __init__(self, source: str, problem: str, column: str | None = None) -> None:
+        self.source = source
+        self.column = column
+        self.problem = problem
+        where = f"{source}: column {column!r}" if column is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+def table_format(name: str) -> str:
+    """Return `csv` or `parquet` from a file name's suffix, or raise DataError."""
+    kind = FORMATS.get(Path(name).suffix.lower())
+    if kind is None:
+        raise DataError(str(name), "expected a .csv or .parquet (.pq) file")
+    return kind
+
+
+def read_table(source: str | Path, content: bytes | None = None) -> pd.DataFrame:
+    """Read a table from `content` (bytes shipped with the run), an `s3://` URL or a local file.
+
+    `source` names the table in errors; with `content` the format is sniffed (Parquet files
+    start with `PAR1`), otherwise it comes from the suffix. Every problem is one DataError.
+    """
+    name = str(source)
+    if content is not None:
+        return _parse(
+            io.BytesIO(content), "parquet" if content[:4] == PARQUET_MAGIC else "csv", name
+        )
+    kind = table_format(name)
+    if name.startswith("s3://"):
+        return _parse(io.BytesIO(_read_s3(name)), kind, name)
+    path = Path(name)
+    if not path.is_file():
+        raise DataError(name, "no such file")
+    return _parse(path, kind, name)
+
+
+def _read_s3(url: str) -> bytes:
+    from metaflow import S3
+
+    with S3() as s3:
+        found = s3.get(url, return_missing=True)
+        if not found.exists:
+            raise DataError(url, "no such object")
+        return Path(str(found.path)).read_bytes()
+
+
+def _parse(handle: Any, kind: str, name: str) -> pd.DataFrame:
+    if kind == "csv":
+        try:
+            return pd.read_csv(handle)
+        except pd.errors.EmptyDataError:
+            raise DataError(name, "the file is empty") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            first = str(error).strip().splitlines()[0]
+            raise DataError(name, f"cannot be read as CSV: {first}") from None
+    try:
+        return pd.read_parquet(handle)
+    except Exception as error:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(name, f"cannot be read as Parquet: {first}") from None
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame as CSV or Parquet (by suffix) atomically: all of it or nothing."""
+    path = Path(path)
+    kind = table_format(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        if kind == "parquet":
+            frame.to_parquet(partial, index=False)
+        else:
+            frame.to_csv(partial, index=False)
+        os.replace(partial, path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return path
 
 
 def make_mock(
-    task,
-    seed,
-    n_samples=1000,
-    n_features=10,
-    n_informative=5,
-    n_categories=2,
-    noise=10.0,
-    class_sep=1.0,
-    flip_y=0.01,
-    target="target",
-):
+    problem: str,
+    seed: int,
+    n_samples: int = 1000,
+    n_features: int = 10,
+    n_informative: int = 5,
+    n_categories: int = 2,
+    n_classes: int = 2,
+    noise: float = 10.0,
+    class_sep: float = 1.0,
+    flip_y: float = 0.01,
+    target: str = "target",
+) -> pd.DataFrame:
     """Join `n_categories` independent problems into one table with a categorical column.
 
     Each category gets its own coefficients (regression) or class geometry (classification),
@@ -34,7 +125,7 @@ def make_mock(
     sizes[: n_samples % n_categories] += 1
     parts = []
     for index, (size, part_seed) in enumerate(zip(sizes, seeds, strict=True)):
-        if task == "regression":
+        if problem == "regression":
             X, y = make_regression(
                 n_samples=int(size),
                 n_features=n_features,
@@ -48,6 +139,7 @@ def make_mock(
                 n_features=n_features,
                 n_informative=n_informative,
                 n_redundant=0,
+                n_classes=n_classes,
                 class_sep=class_sep,
                 flip_y=flip_y,
                 random_state=int(part_seed),
@@ -61,21 +153,7 @@ def make_mock(
     return table.iloc[order].reset_index(drop=True)
 
 
-def load_table(path, target):
-    """Read a CSV or Parquet file that holds the target column."""
-    path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        table = pd.read_parquet(path)
-    elif path.suffix.lower() in (".csv", ".txt"):
-        table = pd.read_csv(path)
-    else:
-        raise ValueError(f"{path}: unsupported file type (use .csv or .parquet)")
-    if target not in table.columns:
-        raise ValueError(f"{path}: target column {target!r} not found in {list(table.columns)}")
-    return table
-
-
-def fingerprint(table):
+def fingerprint(table: pd.DataFrame) -> str:
     """Return the sha256 of the table's content (column names, dtypes and values)."""
     digest = hashlib.sha256()
     for name in table.columns:
@@ -85,31 +163,23 @@ def fingerprint(table):
     return digest.hexdigest()
 
 
-def feature_columns(table, target):
-    """Split the feature columns into (numeric, categorical) names, in table order."""
-    features = [name for name in table.columns if name != target]
-    numeric = [
-        name
-        for name in features
-        if pd.api.types.is_numeric_dtype(table[name])
-        and not pd.api.types.is_bool_dtype(table[name])
-    ]
-    categorical = [name for name in features if name not in numeric]
-    return numeric, categorical
+def is_number(column: pd.Series) -> bool:
+    """Numeric and not boolean: what the pipelines scale, and what regression can predict."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def summarize(table):
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """One row per column: dtype, missing values, distinct values and numeric statistics."""
     rows = []
     for name in table.columns:
         column = table[name]
-        row = {
+        row: dict[str, Any] = {
             "column": name,
             "dtype": str(column.dtype),
             "missing": int(column.isna().sum()),
             "unique": int(column.nunique()),
         }
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        if is_number(column) and column.notna().any():
             row.update(
                 mean=float(column.mean()),
                 std=float(column.std()),
@@ -123,24 +193,29 @@ def summarize(table):
     return pd.DataFrame(rows)
 
 
-def make_splitter(task, n_folds, seed):
-    """The cross-validation splitter: stratified for classification, shuffled and seeded."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+def load(
+    config: dict[str, Any], seed: int, shipped: bytes | None, url: str
+) -> tuple[pd.DataFrame, str, dict[str, Any] | None]:
+    """The run's table, a name for its source, and the mock settings (None for a real table).
 
-    if task == "classification":
-        return StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    `shipped` is the `--data` file Metaflow uploaded with the run, `url` an `s3://` URL;
+    neither means mock data from the config.
+    """
+    data = config["data"]
+    if shipped is not None and url:
+        raise DataError("--data and --data_url", "give one of them, not both")
+    if shipped is not None:
+        return read_table("--data file", shipped), f"--data file ({len(shipped):,} bytes)", None
+    if url:
+        if not url.startswith("s3://"):
+            raise DataError(url, "--data_url takes an s3:// URL (use --data for a local file)")
+        return read_table(url), url, None
+    mock = {"problem": data["problem"], "target": data["target"], "settings": data["mock"]}
+    try:
+        table = make_mock(data["problem"], seed, target=data["target"], **data["mock"])
+    except ValueError as error:  # scikit-learn's generators refuse impossible settings
+        from .config import ConfigError
 
-
-def train_test(table, target, task, test_size, seed):
-    """Hold out a seeded (stratified for classification) test split; return (train, test)."""
-    from sklearn.model_selection import train_test_split
-
-    stratify = table[target] if task == "classification" else None
-    train, test = train_test_split(table, test_size=test_size, random_state=seed, stratify=stratify)
-    return train.reset_index(drop=True), test.reset_index(drop=True)
-
-
-def fold_indices(splitter, X, y):
-    """Materialise the splitter's folds as a list of (train, test) index arrays."""
-    return [(train, test) for train, test in splitter.split(X, y)]
+        reason = f"cannot make mock data: {str(error).strip().splitlines()[0]}"
+        raise ConfigError(config.get("source", "<config>"), "data.mock", reason) from None
+    return table, f"mock data (seed {seed})", mock

@@ -1,7 +1,15 @@
-"""Fit-and-score one (candidate, fold), run a batch of them, and rank the candidates."""
+"""Cross-validation fits: fit one candidate on a training fold and score the held-out fold, and
+run a task's batch of such fits.
+
+A batch shares work that GridSearchCV repeats for every candidate: each preprocessing kind is
+fitted once per fold and its output reused by every candidate of that kind. The preprocessing
+is deterministic, so every model sees exactly the arrays its own pipeline would produce and the
+scores stay identical.
+"""
 
 import time
 import traceback
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -9,8 +17,8 @@ import pandas as pd
 from .models import best_iteration
 
 
-def failed_fit(error=None):
-    """The result of a fit that did not happen: NaN score and times, and its error."""
+def failed_fit(error: str | None = None) -> dict[str, Any]:
+    """The record of a fit that did not happen: NaN score and times, and its error."""
     return {
         "score": float("nan"),
         "fit_time": float("nan"),
@@ -20,122 +28,109 @@ def failed_fit(error=None):
     }
 
 
-def fit_and_score(pipeline, X, y, train_index, test_index, scorer):
+def describe(error: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
+def fit_and_score(
+    model: Any, X_train: Any, y_train: Any, X_test: Any, y_test: Any, scorer: Any
+) -> dict[str, Any]:
     """Fit on the training fold, score the test fold; never raises.
 
-    Returns a dict with `score`, `fit_time`, `score_time`, `best_iteration` and `error`
-    (None on success; otherwise the exception's type and message, and score NaN).
+    Returns `score`, `fit_time`, `score_time`, `best_iteration` and `error` (None on success;
+    otherwise the exception in one line, the score NaN, and the `traceback`).
     """
     result = failed_fit()
     try:
         started = time.perf_counter()
-        pipeline.fit(X.iloc[train_index], y.iloc[train_index])
+        model.fit(X_train, y_train)
         result["fit_time"] = time.perf_counter() - started
         started = time.perf_counter()
-        result["score"] = float(scorer(pipeline, X.iloc[test_index], y.iloc[test_index]))
+        result["score"] = float(scorer(model, X_test, y_test))
         result["score_time"] = time.perf_counter() - started
-        result["best_iteration"] = best_iteration(pipeline.named_steps["model"])
+        last = model.steps[-1][1] if hasattr(model, "steps") else model
+        result["best_iteration"] = best_iteration(last)
     except Exception as error:  # noqa: BLE001 - one bad candidate must not sink its batch
-        result["error"] = f"{type(error).__name__}: {error}".strip()
+        result["error"] = describe(error)
         result["traceback"] = traceback.format_exc()
     return result
 
 
-def run_batch(config, candidates, batch, train, folds, seed, threads=1):
-    """Run the batch's (candidate index, fold) fits one after another, `threads` each."""
+def run_batch(
+    config: dict[str, Any],
+    candidates: list[dict[str, Any]],
+    batch: list[tuple[int, int]],
+    train: pd.DataFrame,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    schema: dict[str, Any],
+    metric: str,
+    seed: int,
+    threads: int = 1,
+) -> list[dict[str, Any]]:
+    """Run the batch's (candidate index, fold) fits, `threads` threads each; one record per fit."""
     from sklearn.metrics import get_scorer
     from threadpoolctl import threadpool_limits
 
-    from .contenders import build_pipeline
-    from .data import feature_columns
+    from .pipelines import make_preprocessor
+    from .search_space import make_estimator
 
-    target = config["data"]["target"]
-    numeric, categorical = feature_columns(train, target)
-    X = train.drop(columns=[target])
-    y = train[target]
-    scorer = get_scorer(config["search"]["metric"])
+    target = schema["target"]
+    X, y = train.drop(columns=[target]), train[target]
+    scorer = get_scorer(metric)
+    contenders = config["contenders"]
+
+    def kind(fit: tuple[int, int]) -> str:
+        return contenders[candidates[fit[0]]["family"]]["preprocessing"]
+
     results = []
+    shared: dict[str, Any] = {}  # preprocessing kind -> transformed fold (current fold only)
+    current_fold = None
     with threadpool_limits(limits=threads):
-        for index, fold in batch:
+        for index, fold in sorted(batch, key=lambda fit: (fit[1], kind(fit), fit[0])):
+            if fold != current_fold:
+                shared.clear()
+                current_fold = fold
             candidate = candidates[index]
-            contender = config["contenders"][candidate["family"]]
+            contender = contenders[candidate["family"]]
+            train_index, test_index = folds[fold]
             try:
-                pipeline = build_pipeline(
-                    contender, numeric, categorical, seed, candidate["params"]
-                )
+                model = make_estimator(contender, seed).set_params(**candidate["params"])
+                if kind((index, fold)) not in shared:
+                    shared[kind((index, fold))] = _transform_fold(
+                        make_preprocessor(kind((index, fold)), schema),
+                        X,
+                        y,
+                        train_index,
+                        test_index,
+                    )
+                transformed = shared[kind((index, fold))]
             except Exception as error:  # noqa: BLE001 - reported like a failed fit
-                outcome = failed_fit(f"{type(error).__name__}: {error}")
+                outcome = failed_fit(describe(error))
+                outcome["traceback"] = traceback.format_exc()
             else:
-                train_index, test_index = folds[fold]
-                outcome = fit_and_score(pipeline, X, y, train_index, test_index, scorer)
+                X_train, X_test = transformed
+                outcome = fit_and_score(
+                    model, X_train, y.iloc[train_index], X_test, y.iloc[test_index], scorer
+                )
             outcome.update(candidate=index, fold=fold)
             results.append(outcome)
-    return results
+    return sorted(results, key=lambda result: (result["candidate"], result["fold"]))
 
 
-def leaderboard(candidates, results, n_folds):
-    """One row per candidate with GridSearchCV's cv_results_ keys, best first.
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MB: what `resources.fit.memory` covers."""
+    import resource
+    import sys
 
-    Scores are greater-is-better (scikit-learn scorers; `neg_*` for errors), the mean is
-    `np.average` over folds like GridSearchCV, and a candidate with any failed fold gets a
-    NaN mean, its first error, and the last rank.
-    """
-    by_fit = {(r["candidate"], r["fold"]): r for r in results}
-    rows = []
-    for index, candidate in enumerate(candidates):
-        fits = [by_fit.get((index, fold)) for fold in range(n_folds)]
-        errors = [
-            f"fold {fold}: {fit['error']}" if fit else f"fold {fold}: no result (task crashed)"
-            for fold, fit in enumerate(fits)
-            if fit is None or fit["error"]
-        ]
-        scores = np.array([fit["score"] if fit else np.nan for fit in fits], dtype=float)
-        fit_times = np.array([fit["fit_time"] if fit else np.nan for fit in fits], dtype=float)
-        score_times = np.array([fit["score_time"] if fit else np.nan for fit in fits], dtype=float)
-        iterations = [fit["best_iteration"] for fit in fits if fit and fit["best_iteration"]]
-        row = {
-            "candidate": candidate["name"],
-            "family": candidate["family"],
-            "params": dict(candidate["params"]),
-        }
-        for fold in range(n_folds):
-            row[f"split{fold}_test_score"] = scores[fold]
-        failed = bool(errors)
-        row["mean_test_score"] = np.nan if failed else float(np.average(scores))
-        row["std_test_score"] = np.nan if failed else float(np.std(scores))
-        row["sem_test_score"] = (
-            np.nan if failed else float(np.std(scores, ddof=1) / np.sqrt(n_folds))
-        )
-        row["mean_fit_time"] = (
-            float(np.nanmean(fit_times)) if not np.isnan(fit_times).all() else np.nan
-        )
-        row["std_fit_time"] = (
-            float(np.nanstd(fit_times)) if not np.isnan(fit_times).all() else np.nan
-        )
-        row["mean_score_time"] = (
-            float(np.nanmean(score_times)) if not np.isnan(score_times).all() else np.nan
-        )
-        row["std_score_time"] = (
-            float(np.nanstd(score_times)) if not np.isnan(score_times).all() else np.nan
-        )
-        row["mean_best_iteration"] = float(np.mean(iterations)) if iterations else np.nan
-        row["error"] = "; ".join(errors) if failed else None
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    # Object dtype keeps None for "no error" (pandas 3 would infer strings and use NaN).
-    table["error"] = pd.Series([row["error"] for row in rows], dtype=object)
-    table["rank_test_score"] = rank(table["mean_test_score"].to_numpy())
-    table = table.sort_values(["rank_test_score", "candidate"], kind="stable").reset_index(
-        drop=True
-    )
-    return table
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, else KB
 
 
-def rank(means):
-    """GridSearchCV's ranking: 1 = highest mean, ties share the lower rank, NaN last."""
-    means = np.asarray(means, dtype=float)
-    if np.isnan(means).all():
-        return np.ones(len(means), dtype=np.int32)
-    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
-    # rankdata(-filled, method="min") without importing scipy.stats in the join step.
-    return (1 + (filled[None, :] > filled[:, None]).sum(axis=1)).astype(np.int32)
+def _transform_fold(
+    preprocessor: Any, X: pd.DataFrame, y: pd.Series, train_index: Any, test_index: Any
+) -> tuple[Any, Any]:
+    """Fit the preprocessor on the training fold; transform both sides, as a Pipeline would."""
+    X_train = preprocessor.fit_transform(X.iloc[train_index], y.iloc[train_index])
+    return X_train, preprocessor.transform(X.iloc[test_index])

@@ -1,6 +1,7 @@
 """LightGBM regressor and classifier with early stopping on an inner validation split."""
 
 import inspect
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -8,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 
-def _validation_kwargs(model, X_val, y_val):
+def _validation_kwargs(model: Any, X_val: np.ndarray, y_val: np.ndarray) -> dict[str, Any]:
     # LightGBM 4.7 renamed eval_set to eval_X/eval_y and deprecated the old name.
     if "eval_X" in inspect.signature(model.fit).parameters:
         return {"eval_X": (X_val,), "eval_y": (y_val,)}
@@ -20,21 +21,21 @@ class _LightGBM(BaseEstimator):
 
     def __init__(
         self,
-        n_estimators=500,
-        learning_rate=0.05,
-        num_leaves=31,
-        max_depth=-1,
-        min_child_samples=20,
-        subsample=1.0,
-        subsample_freq=0,
-        colsample_bytree=1.0,
-        reg_alpha=0.0,
-        reg_lambda=0.0,
-        early_stopping_rounds=20,
-        validation_fraction=0.1,
-        random_state=0,
-        n_jobs=1,
-    ):
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        max_depth: int = -1,
+        min_child_samples: int = 20,
+        subsample: float = 1.0,
+        subsample_freq: int = 0,
+        colsample_bytree: float = 1.0,
+        reg_alpha: float = 0.0,
+        reg_lambda: float = 0.0,
+        early_stopping_rounds: int | None = 20,
+        validation_fraction: float = 0.1,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -50,7 +51,7 @@ class _LightGBM(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _booster(self):
+    def _booster(self) -> Any:
         import lightgbm
 
         kind = lightgbm.LGBMClassifier if self._classifier else lightgbm.LGBMRegressor
@@ -73,14 +74,16 @@ class _LightGBM(BaseEstimator):
             verbose=-1,
         )
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> Self:
         import lightgbm
 
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         self.n_features_in_ = X.shape[1]
         if self._classifier:
-            self.classes_ = np.unique(y)
+            # Train on class codes: LightGBM does not encode labels passed as `eval_y`, so
+            # string labels would reach it raw. `classes_` maps the codes back.
+            self.classes_, y = np.unique(y, return_inverse=True)
         self.model_ = self._booster()
         if self.early_stopping_rounds:
             X_fit, X_val, y_fit, y_val = train_test_split(
@@ -102,11 +105,12 @@ class _LightGBM(BaseEstimator):
             self.best_iteration_ = int(self.n_estimators)
         return self
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return self.model_.predict(np.asarray(X, dtype=np.float64))
+        predicted = self.model_.predict(np.asarray(X, dtype=np.float64))
+        return self.classes_[predicted] if self._classifier else predicted
 
-    def refit_params(self, iterations):
+    def refit_params(self, iterations: int) -> dict[str, Any]:
         """Train exactly `iterations` trees, without a validation split."""
         return {"n_estimators": max(int(iterations), 1), "early_stopping_rounds": None}
 
@@ -120,6 +124,6 @@ class LightGBMClassifier(ClassifierMixin, _LightGBM):
 
     _classifier = True
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
         return self.model_.predict_proba(np.asarray(X, dtype=np.float64))

@@ -1,0 +1,130 @@
+"""Champion and challenger: a new winner replaces the branch's model only when it is better.
+
+The champion of a `@project` branch is its newest successful run tagged `champion`. A new
+tournament's winner (the challenger) is compared with it on the challenger's own held-out rows,
+which the champion scores through its own saved pipeline; `[promotion] min_improvement` decides.
+
+Moving the tag: the promoted run is tagged first, then the tag is removed from the branch's
+other champions. Readers take the newest tagged run, so at every moment exactly one run is the
+champion: the old one until the new one is tagged, the new one from then on. When two runs
+finish together, each compared itself with the champion it saw and removes the tag only from
+runs older than itself, so the newer run wins; a rollback by hand (`promote`) removes the tag
+from every other run of the branch. By hand::
+
+    python -m {{ cookiecutter.package_name }}.champion show [--branch prod]
+    python -m {{ cookiecutter.package_name }}.champion promote <run-id>   # promote or roll back
+"""
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from . import runs
+from .runs import CHAMPION_TAG, ModelLoadError
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The comparison of a challenger with the branch's champion, and the decision."""
+
+    challenger_score: float
+    champion: str | None
+    champion_score: float | None
+    promote: bool
+    reason: str
+
+
+def challenge(
+    branch: str,
+    challenger_score: float,
+    test: pd.DataFrame,
+    metric: str,
+    min_improvement: float,
+) -> Verdict:
+    """Score the branch's champion on the challenger's held-out rows and decide."""
+    current = runs.champion_run(branch)
+    if current is None:
+        return Verdict(challenger_score, None, None, True, f"branch {branch} has no champion yet")
+    from sklearn.metrics import get_scorer
+
+    from .schema import SchemaError
+
+    try:
+        champion = runs.load_model(current)
+        target = champion.schema["target"]
+        # Columns the champion never knew are not its problem; columns it needs and lacks are.
+        known = [name for name in test.columns if name in champion.schema["columns"]]
+        features, _ = champion.check(test[known])
+        score = float(get_scorer(metric)(champion.model, features, test[target]))
+    except (ModelLoadError, SchemaError, KeyError, ValueError) as error:
+        first = str(error).strip().splitlines()[0]
+        return Verdict(
+            challenger_score,
+            current.pathspec,
+            None,
+            False,
+            f"not promoted: champion {current.pathspec} cannot score these rows ({first}); "
+            "compare by hand, then promote with the champion command",
+        )
+    gain = challenger_score - score
+    if gain >= min_improvement:
+        reason = f"promoted: {metric} {gain:+.4f} against the champion (needed {min_improvement:+})"
+    else:
+        reason = (
+            f"not promoted: {metric} {gain:+.4f} against the champion "
+            f"(needed {min_improvement:+}); {current.pathspec} stays champion"
+        )
+    return Verdict(challenger_score, current.pathspec, score, gain >= min_improvement, reason)
+
+
+def promote(run: Any, *, by_hand: bool = False) -> list[str]:
+    """Tag `run` champion of its branch, then untag the others; return the demoted pathspecs.
+
+    Automatic promotions untag only older runs (see the module docstring); by hand, every other.
+    """
+    branch = runs.branch_of(run)
+    if branch is None:
+        raise ModelLoadError(f"{run.pathspec} has no @project branch")
+    run.add_tag(CHAMPION_TAG)
+    demoted = []
+    for other in runs.branch_runs(branch):
+        older = (other.created_at, other.id) < (run.created_at, run.id)
+        if other.id != run.id and CHAMPION_TAG in other.user_tags and (by_hand or older):
+            other.remove_tag(CHAMPION_TAG)
+            demoted.append(other.pathspec)
+    return demoted
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Show a branch's champion, or promote a run by hand (a rollback is a promotion)."""
+    from metaflow.exception import MetaflowException
+
+    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("show", help="print the champion of a branch")
+    show.add_argument("--branch", help="@project branch (default: your own user branch)")
+    chosen = commands.add_parser("promote", help="make a run the champion of its branch")
+    chosen.add_argument("run", help="run id or ModelSelectionFlow/<run-id>")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "show":
+            branch = args.branch or runs.default_branch()
+            current = runs.champion_run(branch)
+            print(current.pathspec if current else f"branch {branch} has no champion")
+            return 0
+        run, _ = runs.choose(args.run)
+        demoted = promote(run, by_hand=True)
+        print(f"{run.pathspec} is the champion of branch {runs.branch_of(run)}")
+        for pathspec in demoted:
+            print(f"  {pathspec} is no longer champion")
+        return 0
+    except (ModelLoadError, MetaflowException) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
