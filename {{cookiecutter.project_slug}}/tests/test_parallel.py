@@ -1,0 +1,78 @@
+"""Side-by-side jobs: results in order, errors brought home, and the jobs really overlap."""
+
+import os
+import sys
+import time
+
+import pytest
+
+from {{ cookiecutter.package_name }}.parallel import run
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+
+
+def test_results_come_back_in_job_order():
+    jobs = [lambda value=value: value * value for value in range(7)]
+    for workers in (1, 2, 3, 10):
+        assert run(jobs, workers) == [0, 1, 4, 9, 16, 25, 36]
+
+
+def test_no_jobs_no_results():
+    assert run([], 4) == []
+
+
+@linux_only
+def test_extra_jobs_run_in_child_processes():
+    pids = run([os.getpid] * 3, workers=3)
+    assert pids[0] == os.getpid()
+    assert len(set(pids)) == 3
+
+
+@linux_only
+def test_jobs_overlap(tmp_path):
+    # The first job runs here and waits for a file the second writes: only side by side can
+    # it see it before its deadline.
+    signal = tmp_path / "started"
+
+    def wait_for_the_other():
+        deadline = time.monotonic() + 30
+        while not signal.exists():
+            if time.monotonic() > deadline:
+                return "timed out"
+            time.sleep(0.01)
+        return "met"
+
+    def write_the_file():
+        signal.write_text("here")
+        return "wrote"
+
+    assert run([wait_for_the_other, write_the_file], workers=2) == ["met", "wrote"]
+
+
+def test_one_worker_runs_jobs_here_one_after_another():
+    order = []
+    run([lambda: order.append(1), lambda: order.append(2)], workers=1)
+    assert order == [1, 2]
+
+
+@linux_only
+def test_a_child_error_is_raised_here_with_its_type():
+    def fail():
+        raise KeyError("missing column")
+
+    with pytest.raises(RuntimeError, match=r"^KeyError: 'missing column'$"):
+        run([lambda: 1, fail], workers=2)
+
+
+@linux_only
+def test_a_child_that_dies_is_reported():
+    with pytest.raises(RuntimeError, match="a side-by-side job died"):
+        run([lambda: 1, lambda: os._exit(3)], workers=2)
+
+
+@linux_only
+def test_large_results_travel_back():
+    size = 5_000_000  # larger than a pipe's buffer
+    first, second = run([lambda: b"a" * 10, lambda: b"b" * size], workers=2)
+    assert first == b"a" * 10
+    assert second == b"b" * size
