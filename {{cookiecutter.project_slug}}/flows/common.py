@@ -41,6 +41,21 @@ def default_config_path(_context: Any = None) -> str:
     return str(DEFAULT_CONFIG)
 
 
+def data_argument(_context: Any = None) -> str:
+    """The path given with `--data` on the command line that launched the run, else "".
+
+    Metaflow ships the `--data` file's bytes with the run but not its name; this default of the
+    `data_name` parameter, evaluated where the run is launched, keeps the name for messages.
+    """
+    argv = sys.argv
+    for index, arg in enumerate(argv[:-1]):
+        if arg == "--data":
+            return argv[index + 1]
+        if arg.startswith("--data="):
+            return arg.split("=", 1)[1]
+    return ""
+
+
 def config_source(text: str, argv: list[str] | None = None) -> str:
     """Name the config being parsed: the file the command line gives, else the shipped config
     holding exactly this text, else `--config-value tournament` or the config's name."""

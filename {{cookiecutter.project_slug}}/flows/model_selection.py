@@ -37,7 +37,7 @@ from metaflow import (
     step,
 )
 
-from common import PROJECT, default_config_path, parse_config, refusals
+from common import PROJECT, data_argument, default_config_path, parse_config, refusals
 
 
 # Ships the package source with every run: remote tasks import this run's code, not the image's.
@@ -59,6 +59,11 @@ class ModelSelectionFlow(FlowSpec):
         is_text=False,
         help="CSV or Parquet file holding the target column, shipped with the run "
         "(none: mock data from the config).",
+    )
+    data_name: str = Parameter(  # type: ignore[assignment]
+        "data_name",
+        default=data_argument,
+        help="Name of the --data file in messages and the report (default: the path given).",
     )
     data_url: str = Parameter(  # type: ignore[assignment]
         "data_url", default="", help="s3:// URL of a CSV or Parquet file, read by `start`."
@@ -87,7 +92,7 @@ class ModelSelectionFlow(FlowSpec):
         with refusals(ConfigError, DataError):
             search_space.validate(config)
             table, self.data_source, self.mock = data.load(
-                config, self.seed, self.data, self.data_url
+                config, self.seed, self.data, self.data_url, self.data_name
             )
             checked = checks.check_table(table, config, self.data_source)
             self.candidates = search_space.expand(config["contenders"], self.seed)

@@ -146,10 +146,11 @@ def config(problem="regression", mock=None):
 def test_load_reads_a_shipped_file(tmp_path):
     path = write_table(wine(), tmp_path / "wine.csv")
     content = path.read_bytes()
-    table, source, mock = load(config("classification"), 0, content, "")
+    table, source, mock = load(config("classification"), 0, content, "", "data/wine.csv")
     pd.testing.assert_frame_equal(table, wine())
-    assert source == f"--data file ({len(content):,} bytes)"
+    assert source == "data/wine.csv"
     assert mock is None
+    assert load(config("classification"), 0, content, "")[1] == "the --data file"
 
 
 def test_load_without_data_makes_the_configured_mock():

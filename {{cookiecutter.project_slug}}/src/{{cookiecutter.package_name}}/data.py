@@ -194,18 +194,19 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(
-    config: dict[str, Any], seed: int, shipped: bytes | None, url: str
+    config: dict[str, Any], seed: int, shipped: bytes | None, url: str, name: str = ""
 ) -> tuple[pd.DataFrame, str, dict[str, Any] | None]:
     """The run's table, a name for its source, and the mock settings (None for a real table).
 
-    `shipped` is the `--data` file Metaflow uploaded with the run, `url` an `s3://` URL;
-    neither means mock data from the config.
+    `shipped` is the `--data` file Metaflow uploaded with the run (`name`: the path it was
+    given as), `url` an `s3://` URL; neither means mock data from the config.
     """
     data = config["data"]
     if shipped is not None and url:
         raise DataError("--data and --data_url", "give one of them, not both")
     if shipped is not None:
-        return read_table("--data file", shipped), f"--data file ({len(shipped):,} bytes)", None
+        source = name or "the --data file"
+        return read_table(source, shipped), source, None
     if url:
         if not url.startswith("s3://"):
             raise DataError(url, "--data_url takes an s3:// URL (use --data for a local file)")
