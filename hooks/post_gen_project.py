@@ -42,8 +42,9 @@ def main():
     print(
         f"\nCreated {slug}. Next:\n\n"
         f"  cd {slug}\n"
-        "  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'\n"
-        "  .venv/bin/python flows/model_selection.py run\n"
+        "  uv sync\n"
+        "  uv run python flows/model_selection.py run\n"
+        "\n(without uv: see the README's quickstart)\n"
     )
 
 

@@ -198,5 +198,6 @@ def test_free_text_answers_render_verbatim_into_metadata(tmp_path, text):
 def test_post_generation_prints_the_next_commands(tmp_path):
     result = cookiecutter_cli(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "cd model-tournament" in result.stdout
-    assert "flows/model_selection.py run" in result.stdout
+    assert "cd model-tournament\n  uv sync\n  uv run python flows/model_selection.py run" in (
+        result.stdout
+    )

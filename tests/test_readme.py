@@ -23,6 +23,10 @@ NOT_RUN = {
     " verbatim (test_ci_runs_the_readme_test_command)",
     "cookiecutter gh:<org>/cookiecutter-metaflow": "needs the published repository on GitHub;"
     " test_git_url.py renders the same way from a local git URL",
+    "uvx cruft create https://github.com/<org>/cookiecutter-metaflow": "needs the published"
+    " repository; test_cruft.py runs cruft create from a file:// URL of this one",
+    "uvx cruft check": "test_cruft.py runs cruft check (before and after an update)",
+    "uvx cruft update": "interactive; test_cruft.py runs cruft update --skip-apply-ask",
 }
 # Fenced shell commands tests run, by the nox session they start, and the test that runs each.
 RUN = {"demo": "test_readme_demo_line_renders_a_project_and_runs_its_flow"}

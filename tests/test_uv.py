@@ -1,5 +1,6 @@
-"""The rendered project with uv: the README's `uv sync`, then `uv run` of its tests, a smoke flow,
-the lock check and the typecheck session, all in the one environment the first sync makes.
+"""The rendered project with uv: the README's `uv sync`, then `uv run` of its tests, the lock
+check and its nox sessions (typecheck, tests, flows, notebook, hooks), all from the one
+environment the first sync makes.
 """
 
 import importlib.util
@@ -11,21 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bake import bake, installable, run, uv
+from bake import bake, git, installable, run, uv
 
 # The README's quickstart; the pip route is exercised by the installed-project tests.
 SYNC = ("uv", "sync")
-SMOKE_RUN = (
-    "uv",
-    "run",
-    "python",
-    "flows/model_selection.py",
-    "--no-pylint",
-    "--config",
-    "tournament",
-    "configs/smoke.toml",
-    "run",
-)
 
 
 def load_sandbox(project):
@@ -71,7 +61,6 @@ def test_sandbox_keeps_metaflow_state_and_results_under_its_root(tmp_path, monke
         "METAFLOW_DATASTORE_SYSROOT_LOCAL",
         "METAFLOW_CLIENT_CACHE_PATH",
         "METAFLOW_HOME",
-        "METAFLOW_CARD_LOCALROOT",
         "TOURNAMENT_RESULTS_DIR",
     ):
         assert Path(env[key]).is_absolute(), key
@@ -149,17 +138,48 @@ def test_the_fast_tests_pass_under_uv_run(synced):
 
 
 @pytest.mark.slow
-def test_a_smoke_run_under_uv_run_writes_only_into_its_sandbox(synced, tmp_path):
+def test_the_flows_session_keeps_its_runs_inside_nox(synced):
+    """`nox -s flows` smoke-runs both flows; their state stays under .nox/flows/tmp."""
     project, env = synced
-    state = tmp_path / "state"
     before = {path.name for path in project.iterdir()}
-    run(SMOKE_RUN, cwd=project, env=load_sandbox(project).metaflow_env(state, env))
-    assert {path.name for path in project.iterdir()} == before, "the run wrote into the project"
-    assert (state / "datastore" / ".metaflow" / "ModelSelectionFlow").is_dir()
-    assert any((state / "results").iterdir())
+    run(("uv", "run", "nox", "--session", "flows"), cwd=project, env=env)
+    assert {path.name for path in project.iterdir()} - before <= {".nox"}
+    state = project / ".nox" / "flows" / "tmp" / "metaflow"
+    flows = {path.name for path in (state / "datastore" / ".metaflow").iterdir()}
+    assert {"ModelSelectionFlow", "PredictFlow"} <= flows
+    assert (state / "results" / "predictions.csv").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_tests_session_runs_pytest_with_its_options(synced):
+    project, env = synced
+    result = run(
+        ("uv", "run", "nox", "--session", "tests", "--", "-q", "tests/test_config.py"),
+        cwd=project,
+        env=env,
+    )
+    assert " passed" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_notebook_session_executes_the_debug_notebook(synced):
+    project, env = synced
+    result = run(("uv", "run", "nox", "--session", "notebook"), cwd=project, env=env)
+    assert "debug.ipynb" in result.stdout + result.stderr
 
 
 @pytest.mark.slow
 def test_the_typecheck_session_passes(synced):
     project, env = synced
     run(("uv", "run", "nox", "--session", "typecheck"), cwd=project, env=env)
+
+
+@pytest.mark.slow
+def test_the_hooks_session_passes_on_a_fresh_repository(synced, tmp_path):
+    """Last: it makes the project a git repository, as `nox -s hooks` needs."""
+    project, env = synced
+    git("init", "--quiet", cwd=project)
+    git("add", "--all", cwd=project)
+    hooks_env = {**env, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    run(("uv", "run", "nox", "--session", "hooks"), cwd=project, env=hooks_env)
+    git("diff", "--exit-code", cwd=project)

@@ -4,6 +4,7 @@ The branch's runs are stand-ins here; the flow tests run real tournaments on one
 """
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sklearn.linear_model import Ridge
@@ -32,6 +33,10 @@ class FakeRun:
             self.system_tags.add(f"project_branch:{branch}")
         self.user_tags = set(tags)
         self.successful = True
+
+    def __getitem__(self, step):
+        # A step: runs are ordered by when their start step was created (runs.started).
+        return SimpleNamespace(created_at=self.created_at)
 
     def add_tag(self, tag):
         self.user_tags.add(tag)

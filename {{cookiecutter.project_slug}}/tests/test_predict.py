@@ -1,111 +1,150 @@
-"""PredictFlow end to end on the session's smoke tournament (task-agnostic)."""
+"""PredictFlow end to end on the shared smoke run (the champion of the user branch)."""
 
-from pathlib import Path
+import os
+import subprocess
+import sys
 
+import numpy as np
 import pandas as pd
 import pytest
+from conftest import (
+    PREDICT,
+    PROJECT_DIR,
+    predict_runner,
+    refusal,
+    side_by_side,
+    smoke_run_config,
+    succeeded,
+)
 
 pytestmark = pytest.mark.flow
 
-
-@pytest.fixture
-def predict(flows_dir, flow_env, monkeypatch):
-    """Run PredictFlow in a folder: predict(cwd, **parameters) -> (status, run, stderr)."""
-    from metaflow import Runner
-
-    # Metaflow writes cards under the first .metaflow folder above the cwd (a set
-    # METAFLOW_CARD_LOCALROOT is not honoured for local runs), while the Client reads them from
-    # the datastore: point the cwd's .metaflow at the datastore so that both agree.
-    monkeypatch.delenv("METAFLOW_CARD_LOCALROOT", raising=False)
-    env = {key: value for key, value in flow_env.items() if key != "METAFLOW_CARD_LOCALROOT"}
-
-    def run(cwd, **params):
-        dot_metaflow = Path(cwd) / ".metaflow"
-        if not dot_metaflow.exists():
-            datastore = Path(env["METAFLOW_DATASTORE_SYSROOT_LOCAL"]) / ".metaflow"
-            datastore.mkdir(parents=True, exist_ok=True)
-            dot_metaflow.symlink_to(datastore, target_is_directory=True)
-        flow = str(flows_dir / "predict.py")
-        with Runner(flow, show_output=False, pylint=False, cwd=str(cwd), env=env) as runner:
-            result = runner.run(max_workers=2, **params)
-            return result.status, result.run, result.stderr
-
-    return run
+MOCK_ROWS = 200
 
 
-def labelled_rows(smoke_run, n_rows=40):
-    """Rows shaped like the training data, target included, from the package's mock data."""
-    from {{ cookiecutter.package_name }}.loading import mock_table
+def new_rows(n_rows, seed):
+    """Fresh rows from the smoke data's generator, target included (it is ignored)."""
+    from {{ cookiecutter.package_name }}.data import make_mock
 
-    schema = smoke_run["end"].task["feature_schema"].data
-    return mock_table(smoke_run, n_rows=n_rows, seed=7), schema
-
-
-def check_predictions(predictions, schema, n_rows):
-    assert len(predictions) == n_rows
-    assert predictions["prediction"].notna().all()
-    if schema["task"] == "classification":
-        assert set(predictions["prediction"]) <= set(schema["classes"])
-        shares = predictions.filter(like="probability_")
-        assert shares.shape[1] == len(schema["classes"])
-        assert shares.sum(axis=1).round(6).eq(1).all()
+    data = smoke_run_config()["data"]
+    settings = {**data["mock"], "n_samples": n_rows}
+    return make_mock(data["problem"], seed, target=data["target"], **settings)
 
 
-def test_scores_mock_data_with_latest_model_of_branch(smoke_run, predict, tmp_path):
-    from metaflow.cards import get_cards
-
-    status, run, stderr = predict(tmp_path)
-    assert status == "successful", stderr
-
-    end = run["end"].task
-    model_run = end["model_pathspec"].data
-    assert model_run.startswith("ModelSelectionFlow/")
-    written = tmp_path / "predictions" / run.id / "predictions.csv"
-    assert end["output_path"].data == str(written)
-    predictions = end["predictions"].data
-    pd.testing.assert_frame_equal(pd.read_csv(written), predictions, check_dtype=False)
-    check_predictions(predictions, end["feature_schema"].data, len(predictions))
-    assert "project_branch:user." in " ".join(run.system_tags)
-    html = get_cards(run["score"].task, id="predictions")[0].get()
-    assert len(html) > 10_000
+def expected_columns(smoke_run):
+    """`row`, `prediction`, then one probability column per class, named by its label."""
+    classes = smoke_run.data.schema["classes"] or []
+    return ["row", "prediction", *(f"probability_{label}" for label in classes)]
 
 
-def test_scores_a_file_with_a_chosen_run(smoke_run, predict, tmp_path):
-    rows, schema = labelled_rows(smoke_run)
-    source = tmp_path / "new.parquet"
-    rows.to_parquet(source)  # target kept: labelled data is accepted, the target ignored
-    output = tmp_path / "out" / "scored.csv"
+@pytest.fixture(scope="module")
+def predictions(smoke_run, tmp_path_factory):
+    """case -> (the PredictFlow run, its folder): every case of this module, side by side."""
+    cases = {}
+    folder = tmp_path_factory.mktemp("default")
+    cases["default"] = (folder, {"output": "scored.parquet"})
 
-    status, run, stderr = predict(
-        tmp_path, model_run=smoke_run.id, data=str(source), output=str(output)
+    folder = tmp_path_factory.mktemp("chosen")
+    rows = new_rows(40, seed=5)
+    rows.loc[3, "category"] = "never-seen"
+    rows.loc[[4, 7], "x0"] = np.nan
+    rows.sample(frac=1, axis=1, random_state=0).to_csv(folder / "new.csv", index=False)
+    parameters = {"model_run": smoke_run.id, "data": "new.csv", "output": "out/scored.csv"}
+    cases["chosen"] = (folder, parameters)
+
+    folder = tmp_path_factory.mktemp("mismatched")
+    rows = new_rows(20, seed=6).drop(columns=["x1"]).assign(surprise=1.0)
+    rows["category"] = 1  # numbers where the model learned text
+    rows.to_csv(folder / "bad.csv", index=False)
+    parameters = {"model_run": smoke_run.id, "data": "bad.csv", "output": "bad-scored.csv"}
+    cases["mismatched"] = (folder, parameters)
+
+    folder = tmp_path_factory.mktemp("taken")
+    (folder / "scored.csv").mkdir()
+    cases["taken"] = (folder, {"model_run": smoke_run.id, "output": "scored.csv"})
+
+    jobs = [
+        (lambda folder=folder: predict_runner(cwd=folder), parameters)
+        for folder, parameters in cases.values()
+    ]
+    results = side_by_side(jobs)
+    return {name: (result, cases[name][0]) for name, result in zip(cases, results, strict=True)}
+
+
+def test_default_scores_mock_rows_with_the_champion_into_parquet(smoke_run, predictions):
+    result, folder = predictions["default"]
+    run = succeeded(result)
+    end = run["end"].task.data
+    assert end.model_pathspec == smoke_run.pathspec
+    user_branch = next(t for t in smoke_run.system_tags if t.startswith("project_branch:"))
+    assert end.model_choice == f"the champion of branch {user_branch.split(':', 1)[1]}"
+    written = pd.read_parquet(folder / "scored.parquet")
+    pd.testing.assert_frame_equal(written, end.predictions)
+    assert list(written.columns) == expected_columns(smoke_run)
+    held_out = smoke_run.data.test_predictions
+    assert list(held_out.columns) == ["actual", *expected_columns(smoke_run)[1:]]
+    # The default rows: MOCK_ROWS fresh mock rows of seed 0, scored by the smoke model.
+    rows = new_rows(MOCK_ROWS, seed=0)
+    features = rows.drop(columns=["target"])
+    assert np.array_equal(written["prediction"], smoke_run.data.model.predict(features))
+    assert list(written["row"]) == list(range(MOCK_ROWS))
+    if smoke_run.data.schema["classes"]:
+        shares = written.filter(like="probability_")
+        assert np.allclose(shares.sum(axis=1), 1)
+    # Nothing else written next to the output: no temporary file left behind.
+    assert sorted(path.name for path in folder.iterdir()) == ["scored.parquet"]
+    html = folder.parent / f"{folder.name}-card.html"
+    subprocess.run(
+        [sys.executable, str(PREDICT), "--quiet", "card", "get", f"{run.id}/score",
+         "--id", "predictions", str(html)],
+        cwd=PROJECT_DIR, check=True, capture_output=True,
+    )  # fmt: skip
+    assert "<html" in html.read_text()[:2000].lower()
+
+
+def test_scores_a_chosen_run_and_reports_what_training_never_saw(smoke_run, predictions):
+    result, folder = predictions["chosen"]
+    run = succeeded(result)
+    assert run["end"].task.data.model_pathspec == smoke_run.pathspec
+    predicted = pd.read_csv(folder / "out" / "scored.csv")
+    rows = new_rows(40, seed=5)
+    rows.loc[3, "category"] = "never-seen"
+    rows.loc[[4, 7], "x0"] = np.nan
+    expected = smoke_run.data.model.predict(rows.drop(columns=["target"]))
+    if smoke_run.data.schema["classes"] is None:
+        assert np.allclose(predicted["prediction"], expected, rtol=1e-12, atol=0)
+    else:
+        assert list(predicted["prediction"]) == list(expected)
+    surprises = run["start"].task.data.surprises
+    assert surprises == [
+        "column 'category': 1 rows hold values never seen in training "
+        "(1 distinct, e.g. 'never-seen'); they are scored as unknown",
+        "column 'x0': 2 rows are missing a value, which training never had; "
+        "they are scored as missing",
+    ]
+    assert all(line in run["start"].task.stdout for line in surprises)
+    assert not (folder / "predictions").exists()
+
+
+def test_rejects_mismatched_columns_without_writing(smoke_run, predictions):
+    result, folder = predictions["mismatched"]
+    assert result.status == "failed"
+    trained = smoke_run.data.schema["dtypes"]["category"]
+    assert refusal(result.run["start"].task) == (
+        "input does not match the model's feature schema; missing columns: x1; "
+        f"unexpected columns: surprise; incompatible types: category (trained as {trained}, "
+        "got int64)"
     )
-    assert status == "successful", stderr
-
-    assert run["end"].task["model_pathspec"].data == smoke_run.pathspec
-    predictions = pd.read_csv(output)
-    check_predictions(predictions, schema, len(rows))
-    expected = smoke_run["end"].task["model"].data.predict(rows[schema["columns"]])
-    assert list(predictions["prediction"]) == pytest.approx(list(expected))
-    assert not (tmp_path / "predictions").exists()
+    assert "score" not in result.run
+    assert sorted(path.name for path in folder.iterdir()) == ["bad.csv"]
 
 
-def test_rejects_mismatched_columns_without_writing(smoke_run, predict, tmp_path):
-    rows, schema = labelled_rows(smoke_run)
-    dropped = schema["columns"][0]
-    rows = rows.drop(columns=[dropped]).assign(surprise=1.0)
-    source = tmp_path / "bad.csv"
-    rows.to_csv(source, index=False)
-    output = tmp_path / "bad-predictions.csv"
-
-    status, run, stderr = predict(
-        tmp_path, model_run=smoke_run.id, data=str(source), output=str(output)
-    )
-
-    assert status == "failed"
-    error = str(run["start"].task.exception)
-    assert "missing columns: " + dropped in error
-    assert "unexpected columns: surprise" in error
-    assert "SchemaError" in run["start"].task.stderr
-    assert not output.exists()
-    assert not (tmp_path / "predictions").exists()
-    assert "score" not in run
+def test_a_failed_write_leaves_no_partial_file(predictions):
+    """The output is written to a temporary file, then renamed: when the rename fails (here the
+    name is taken by a folder), no partial file is left."""
+    result, folder = predictions["taken"]
+    assert result.status == "failed"
+    assert result.run["start"].task.successful
+    assert not result.run["score"].task.successful
+    assert sorted(os.listdir(folder)) == ["scored.csv"]
+    assert list((folder / "scored.csv").iterdir()) == []

@@ -91,7 +91,7 @@ def promote(run: Any, *, by_hand: bool = False) -> list[str]:
     run.add_tag(CHAMPION_TAG)
     demoted = []
     for other in runs.branch_runs(branch):
-        older = (other.created_at, other.id) < (run.created_at, run.id)
+        older = runs.started(other) < runs.started(run)
         if other.id != run.id and CHAMPION_TAG in other.user_tags and (by_hand or older):
             other.remove_tag(CHAMPION_TAG)
             demoted.append(other.pathspec)

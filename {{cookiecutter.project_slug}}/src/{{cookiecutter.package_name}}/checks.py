@@ -127,6 +127,7 @@ def _check_size(y: pd.Series, data: dict[str, Any], problem: str, source: str, t
     needed = math.ceil(n_folds / (1 - test_size)) + 1
     if counts.min() < needed:
         label, count = counts.idxmin(), int(counts.min())
+        label = label.item() if hasattr(label, "item") else label
         hint = (
             ' (does it hold classes? set data.problem = "regression" to predict numbers)'
             if len(counts) > MANY_CLASSES and is_number(y)

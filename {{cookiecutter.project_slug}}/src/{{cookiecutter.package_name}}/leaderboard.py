@@ -35,7 +35,8 @@ def collect(tasks: list[Any]) -> list[dict[str, Any]]:
     """The fit records of every fit task; a crashed task's fits fail with the task's error.
 
     `tasks` are the join's inputs: each has `fit_results`, or (when `@catch` kept the run
-    going) `fit_error` and the `batch` it was given.
+    going) `fit_error`, and `batch` or, when it died before setting it, its foreach `index`
+    into `batches`.
     """
     results: list[dict[str, Any]] = []
     for task in tasks:
@@ -45,7 +46,10 @@ def collect(tasks: list[Any]) -> list[dict[str, Any]]:
             continue
         error = str(getattr(task, "fit_error", None) or "unknown error").strip().splitlines()
         message = f"task crashed: {error[0] if error else 'unknown error'}"
-        for index, fold in getattr(task, "batch", None) or []:
+        batch = getattr(task, "batch", None)
+        if batch is None and hasattr(task, "index"):
+            batch = task.batches[task.index]
+        for index, fold in batch or []:
             results.append({**failed_fit(message), "candidate": index, "fold": fold})
     return results
 

@@ -13,28 +13,30 @@ from typing import Any
 def run(jobs: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
     """Return `[job() for job in jobs]`, running up to `workers` of them at once.
 
-    Each extra job runs in a forked child that sends its result back pickled, so a child sees
-    the parent's data without copying it in. Fork is safe here because the parent has not yet
-    started an OpenMP or JAX runtime (the jobs start them), and children leave with os._exit.
-    Off Linux (macOS frameworks are not fork-safe) the jobs run one after another.
+    Each job runs in a forked child that sends its result back pickled, so a child sees the
+    parent's data without copying it in. The parent only waits: it never starts an OpenMP
+    thread pool or JAX, whose runtimes do not survive a fork. Where one may already run (JAX
+    imported, as in a test process after a Keras fit) and off Linux (macOS frameworks are not
+    fork-safe), the jobs run one after another.
     """
-    if workers <= 1 or len(jobs) <= 1 or not sys.platform.startswith("linux"):
+    fork_safe = sys.platform.startswith("linux") and "jax" not in sys.modules
+    if workers <= 1 or len(jobs) <= 1 or not fork_safe:
         return [job() for job in jobs]
     results: list[Any] = [None] * len(jobs)
-    pending = list(enumerate(jobs))
-    while pending:
-        wave, pending = pending[:workers], pending[workers:]
-        children = [(index, _fork(job)) for index, job in wave[1:]]
-        index, job = wave[0]
-        try:
-            results[index] = job()
-        except BaseException:
-            for _, (pid, reader) in children:  # leave no child behind, then fail
-                with contextlib.suppress(Exception):  # the parent's error is the one to raise
-                    _collect(pid, reader)
-            raise
-        for index, (pid, reader) in children:
-            results[index] = _collect(pid, reader)
+    running: list[tuple[int, tuple[int, int]]] = []
+    try:
+        for index, job in enumerate(jobs):
+            if len(running) == workers:
+                done, child = running.pop(0)
+                results[done] = _collect(*child)
+            running.append((index, _fork(job)))
+        while running:
+            done, child = running.pop(0)
+            results[done] = _collect(*child)
+    finally:
+        for _, child in running:  # a job failed: leave no child behind
+            with contextlib.suppress(Exception):
+                _collect(*child)
     return results
 
 

@@ -68,7 +68,6 @@ def refit(
         X, y = test.drop(columns=[target]), test[target]
         return float(get_scorer(metric)(model, X, y)), predict(model, X, actual=y)
 
-    # The final model stays in this process; the child sends back only a score and a table.
     model, (score, predictions) = parallel.run(
         [lambda: fit(everything), held_out], workers=min(2, cores)
     )

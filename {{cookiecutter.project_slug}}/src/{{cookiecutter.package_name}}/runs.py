@@ -83,7 +83,19 @@ def branch_runs(branch: str) -> list[Any]:
         found = list(Flow(FLOW_NAME, _namespace_check=False).runs(PROJECT_TAG, BRANCH_TAG + branch))
     except MetaflowNotFound:
         return []
-    return sorted(found, key=lambda run: (run.created_at, run.id), reverse=True)
+    return sorted(found, key=started, reverse=True)
+
+
+def started(run: Any) -> tuple[Any, str]:
+    """When a run started, for ordering runs (ties broken by id).
+
+    Not `run.created_at`: Metaflow's local metadata store rewrites it whenever a tag of the
+    run changes, so a promotion would make a run look newest. The start step's time stays.
+    """
+    try:
+        return run["start"].created_at, run.id
+    except KeyError:  # launched, but its start step never registered
+        return run.created_at, run.id
 
 
 def champion_run(branch: str) -> Any | None:

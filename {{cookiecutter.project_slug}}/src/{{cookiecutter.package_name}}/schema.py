@@ -19,6 +19,10 @@ KINDS = ("numeric", "categorical", "date")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
 
 
+# What pandas raises for a cast it cannot make (text to numbers, missing values to int).
+UNCASTABLE = (TypeError, ValueError)
+
+
 class SchemaError(ValueError):
     """A frame does not match the schema the model was trained on; the message lists every gap."""
 
@@ -115,7 +119,7 @@ def _coerce(column: pd.Series, expected: str) -> pd.Series:
         return column
     try:
         cast = column.astype(pd.api.types.pandas_dtype(expected))
-    except (TypeError, ValueError):
+    except UNCASTABLE:
         # e.g. missing values in a column trained as int64: float keeps them.
         return column.astype(np.float64) if _family(expected) == "numeric" else column
     # astype turns 1.5 into 1 and a missing value into True: keep such a column as it came.
