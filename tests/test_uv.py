@@ -61,6 +61,7 @@ def test_sandbox_keeps_metaflow_state_and_results_under_its_root(tmp_path, monke
         "METAFLOW_DATASTORE_SYSROOT_LOCAL",
         "METAFLOW_CLIENT_CACHE_PATH",
         "METAFLOW_HOME",
+        "METAFLOW_CARD_LOCALROOT",
         "TOURNAMENT_RESULTS_DIR",
     ):
         assert Path(env[key]).is_absolute(), key

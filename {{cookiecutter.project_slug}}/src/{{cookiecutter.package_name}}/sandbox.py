@@ -30,6 +30,8 @@ def metaflow_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str,
         METAFLOW_CLIENT_CACHE_PATH=str(root / "client-cache"),
         # Deploy tokens and profiles (~/.metaflowconfig otherwise).
         METAFLOW_HOME=str(root / "metaflow-home"),
+        # Cards do not follow the datastore root: without this they land in ./.metaflow.
+        METAFLOW_CARD_LOCALROOT=str(root / "cards"),
         TOURNAMENT_RESULTS_DIR=str(root / "results"),
     )
     if not env.get("METAFLOW_USER") and env.get("USERNAME", env.get("USER", "root")) == "root":
