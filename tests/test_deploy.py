@@ -21,6 +21,7 @@ IMAGE = "registry.example.com/ml/model-tournament:1.2.3"
 NAMESPACE = "ml-tournaments"
 SERVICE_ACCOUNT = "tournament-runner"
 MAX_WORKERS = 37
+EVENT = "metaflow-events"
 # What a pod runs first: download the code package, unpack it, put its Metaflow on the path.
 DOWNLOAD = re.compile(r'download_file\("([^"]+)", "([^"]+)", "job\.tar"\)')
 
@@ -34,6 +35,11 @@ def cloud(installed_project, s3_datastore):
         "METAFLOW_KUBERNETES_CONTAINER_IMAGE": IMAGE,
         "METAFLOW_KUBERNETES_NAMESPACE": NAMESPACE,
         "METAFLOW_KUBERNETES_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
+        # What `metaflow configure kubernetes` asks for Argo Events (@trigger_on_finish).
+        "METAFLOW_ARGO_EVENTS_EVENT": EVENT,
+        "METAFLOW_ARGO_EVENTS_EVENT_BUS": "default",
+        "METAFLOW_ARGO_EVENTS_EVENT_SOURCE": "argo-events-webhook",
+        "METAFLOW_ARGO_EVENTS_SERVICE_ACCOUNT": "operate-workflow-sa",
     }
     return project, env, s3_datastore
 

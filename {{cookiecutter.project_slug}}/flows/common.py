@@ -5,6 +5,7 @@ Flows import it as `common`: Python puts a script's own folder first on sys.path
 in a remote task alike. Kept free of heavy imports: every task re-imports the flow and this.
 """
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from metaflow.exception import MetaflowException
 from {{ cookiecutter.package_name }}.config import ConfigError, check, parse_text
 
 PROJECT = "{{ cookiecutter.package_name }}"
+# The `--data` default: an empty file means "no file given" (mock data). IncludeFile needs a
+# file, and Airflow refuses to deploy a parameter without a default.
+NO_DATA = os.devnull
 CONFIG_NAME = "tournament"
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_CONFIG = CONFIGS / "default.toml"

@@ -37,7 +37,7 @@ from metaflow import (
     step,
 )
 
-from common import PROJECT, data_argument, default_config_path, parse_config, refusals
+from common import NO_DATA, PROJECT, data_argument, default_config_path, parse_config, refusals
 
 
 # Ships the package source with every run: remote tasks import this run's code, not the image's.
@@ -57,6 +57,7 @@ class ModelSelectionFlow(FlowSpec):
     data: bytes | None = IncludeFile(  # type: ignore[assignment]
         "data",
         is_text=False,
+        default=NO_DATA,  # type: ignore[arg-type]  # the stubs expect a dict here
         help="CSV or Parquet file holding the target column, shipped with the run "
         "(none: mock data from the config).",
     )

@@ -153,6 +153,14 @@ def test_load_reads_a_shipped_file(tmp_path):
     assert load(config("classification"), 0, content, "")[1] == "the --data file"
 
 
+def test_load_treats_the_empty_default_file_as_no_data_but_an_empty_named_file_as_empty():
+    _, source, mock = load(config("classification"), 0, b"", "")
+    assert source == "mock data (seed 0)"
+    assert mock is not None
+    with pytest.raises(DataError, match=r"^empty\.csv: the file is empty$"):
+        load(config("classification"), 0, b"", "", "empty.csv")
+
+
 def test_load_without_data_makes_the_configured_mock():
     table, source, mock = load(
         config("classification", {"n_samples": 80, "n_features": 6}), 4, None, ""

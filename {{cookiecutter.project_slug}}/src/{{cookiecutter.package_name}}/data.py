@@ -199,12 +199,15 @@ def load(
     """The run's table, a name for its source, and the mock settings (None for a real table).
 
     `shipped` is the `--data` file Metaflow uploaded with the run (`name`: the path it was
-    given as), `url` an `s3://` URL; neither means mock data from the config.
+    given as; empty bytes without a name: none given), `url` an `s3://` URL; neither means
+    mock data from the config.
     """
     data = config["data"]
-    if shipped is not None and url:
+    # The flow's `--data` default is an empty file: empty bytes and no name mean "not given".
+    given = bool(shipped) or bool(name)
+    if given and url:
         raise DataError("--data and --data_url", "give one of them, not both")
-    if shipped is not None:
+    if given and shipped is not None:
         source = name or "the --data file"
         return read_table(source, shipped), source, None
     if url:
