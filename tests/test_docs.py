@@ -101,9 +101,7 @@ def commands(tmp_path_factory):
 def test_every_documented_command_is_run_by_a_test_or_listed_with_a_reason(commands):
     assert not set(RUN_BY) & set(NOT_RUN)
     unaccounted = sorted(set(commands) - set(RUN_BY) - set(NOT_RUN))
-    assert not unaccounted, "no test runs these, and no reason is given:\n" + "\n".join(
-        unaccounted
-    )
+    assert not unaccounted, "no test runs these, and no reason is given:\n" + "\n".join(unaccounted)
     stale = sorted((set(RUN_BY) | set(NOT_RUN)) - set(commands))
     assert not stale, "listed here but in no document:\n" + "\n".join(stale)
 
