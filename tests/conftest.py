@@ -6,8 +6,7 @@ import tempfile
 
 import pytest
 
-# Transitional: modules not yet moved to `from bake import ...` still import these from here.
-from bake import TEMPLATE, ProjectFactory, metaflow_env, render, run, tool, uv  # noqa: F401
+from bake import ProjectFactory
 
 
 @pytest.fixture(scope="session")

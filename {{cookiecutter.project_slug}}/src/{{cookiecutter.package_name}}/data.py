@@ -207,9 +207,9 @@ def load(
     given = bool(shipped) or bool(name)
     if given and url:
         raise DataError("--data and --data_url", "give one of them, not both")
-    if given and shipped is not None:
+    if given:
         source = name or "the --data file"
-        return read_table(source, shipped), source, None
+        return read_table(source, shipped or b""), source, None
     if url:
         if not url.startswith("s3://"):
             raise DataError(url, "--data_url takes an s3:// URL (use --data for a local file)")
