@@ -15,8 +15,8 @@ import tomllib
 import pytest
 
 FLOW = "flows/model_selection.py"
-STEPS = ["start", "fit", "tournament", "refit", "end"]
-GRAPH = ["start", [["fit"]], "tournament", "refit", "end"]
+STEPS = ["start", "fit", "tournament", "end"]
+GRAPH = ["start", [["fit"]], "tournament", "end"]
 IMAGE = "registry.example.com/ml/model-tournament:1.2.3"
 NAMESPACE = "ml-tournaments"
 SERVICE_ACCOUNT = "tournament-runner"
@@ -101,15 +101,13 @@ def test_argo_workflow_template_from_full_config(cloud, tmp_path):
     inner = templates[fan_out[0]["template"]]["dag"]["tasks"]
     assert [task["template"] for task in inner] == ["fit"]
     assert dag["tournament"]["depends"] == f"{fan_out[0]['name']}.Succeeded"
-
-    assert dag["refit"]["depends"] == "tournament.Succeeded"
-    assert dag["end"]["depends"] == "refit.Succeeded"
+    assert dag["end"]["depends"] == "tournament.Succeeded"
 
     steps = {name: templates[name] for name in STEPS}
     for name, step in steps.items():
         assert step["container"]["image"] == IMAGE, name
         assert step["serviceAccountName"] == SERVICE_ACCOUNT, name
-    for name, section in (("fit", "fit"), ("refit", "refit")):
+    for name, section in (("fit", "fit"), ("tournament", "refit")):
         requests = steps[name]["container"]["resources"]["requests"]
         wanted = config["resources"][section]
         assert float(requests["cpu"]) == wanted["cpu"], name

@@ -78,6 +78,8 @@ NOT_RUN = {
     "uv run python benchmarks/benchmark_tournament.py --size large": "longer still",
     "uv run python benchmarks/benchmark_tournament.py --layout both": "adds a run with one task "
     "per fit to the tiny run's; the flow tests run one task per fit",
+    "uv run python benchmarks/benchmark_tournament.py --rounds 3": "test_readme.py runs two "
+    "rounds at --size tiny",
 }
 
 

@@ -3,15 +3,17 @@
     python benchmarks/benchmark_tournament.py                   # configs/default.toml
     python benchmarks/benchmark_tournament.py --size large      # fitting takes minutes
     python benchmarks/benchmark_tournament.py --layout per-fit  # one task per fit, as well
+    python benchmarks/benchmark_tournament.py --rounds 3        # medians of three rounds
 
 Runs ModelSelectionFlow through metaflow.Runner (max_workers = CPU count, fits_per_task = 0:
-one cost-balanced shard per worker), then, in this process, what the flow does:
+one fit task per resources.fit.cpu cores), then, in this process, what the flow does:
 GridSearchCV(n_jobs = CPU count) over the same candidates, training split and folds (refit on
 the training split), the held-out score and the final fit on all rows. The ensemble is left
 out of both: GridSearchCV has no counterpart. Prints the wall times, the ratios flow /
 GridSearchCV and flow / in-process, the largest difference between the two sets of CV scores,
-each step's task times, and the peak memory of the largest fit task and of GridSearchCV.
-Metaflow state goes to a temporary folder.
+each step's task times, and the peak memory of the largest fit process and of GridSearchCV.
+With --rounds N it times both N times, alternating which goes first, and prints each round's
+ratio and the medians. Metaflow state goes to a temporary folder.
 """
 
 import argparse
@@ -100,7 +102,13 @@ def run_grid_search(run: Any, config: dict[str, Any], workers: int) -> tuple[flo
     search.score(test.drop(columns=[target]), test[target])
     everything = pd.concat([train, test], ignore_index=True)
     clone(search.best_estimator_).fit(everything.drop(columns=[target]), everything[target])
-    return searched, time.perf_counter() - started, search.cv_results_
+    done = time.perf_counter() - started
+    # GridSearchCV's workers outlive it: shut them down so that every round starts its own,
+    # as the flow starts its processes every run.
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    return searched, done, search.cv_results_
 
 
 def peak_memory_mb() -> float:
@@ -129,6 +137,35 @@ def step_times(run: Any) -> str:
     return "; ".join(times)
 
 
+def measure(
+    config: dict[str, Any], layouts: list[str], workers: int, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, Any], list[tuple[float, float]], Any]:
+    """Time every layout's flow and the in-process search `rounds` times, alternating which
+    goes first (a machine whose speed drifts favours neither). Returns the flow walls per
+    layout, each layout's last run, the (GridSearchCV, in-process) walls and cv_results_."""
+    walls: dict[str, list[float]] = {layout: [] for layout in layouts}
+    runs: dict[str, Any] = {}
+    searches: list[tuple[float, float]] = []
+    cv_results = None
+
+    def flows() -> None:
+        for layout in layouts:
+            wall, runs[layout] = run_flow(config, workers, LAYOUTS[layout])
+            walls[layout].append(wall)
+
+    def search() -> None:
+        nonlocal cv_results
+        search_wall, in_process_wall, cv_results = run_grid_search(
+            runs[layouts[0]], config, workers
+        )
+        searches.append((search_wall, in_process_wall))
+
+    for number in range(rounds):
+        for part in (flows, search) if number % 2 == 0 else (search, flows):
+            part()
+    return walls, runs, searches, cv_results
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="default")
@@ -137,6 +174,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=["sharded", "per-fit", "both"],
         default="sharded",
         help="sharded: fits_per_task = 0 (the default); per-fit: one task per fit",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="time everything this many times, alternating the order; medians are printed",
     )
     args = parser.parse_args(argv)
     workers = os.cpu_count() or 1
@@ -148,10 +191,9 @@ def main(argv: list[str] | None = None) -> None:
 
         config = load_config(args.size)
         layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
-        flows = {layout: run_flow(config, workers, LAYOUTS[layout]) for layout in layouts}
-        run = flows[layouts[0]][1]
-        search_wall, in_process_wall, cv_results = run_grid_search(run, config, workers)
+        walls, runs, searches, cv_results = measure(config, layouts, workers, max(1, args.rounds))
         search_memory = peak_memory_mb()
+        run = runs[layouts[0]]
 
         names = [candidate["name"] for candidate in run["start"].task.data.candidates]
         fits = len(names) * len(run["start"].task.data.folds)
@@ -160,6 +202,15 @@ def main(argv: list[str] | None = None) -> None:
             f"size: {args.size} ({rows} rows x {columns} columns), {len(names)} candidates x "
             f"{len(run['start'].task.data.folds)} folds = {fits} fits, {workers} workers"
         )
+        if len(searches) > 1:
+            for number, (search_wall, _) in enumerate(searches):
+                ratios = ", ".join(
+                    f"{walls[layout][number] / search_wall:.2f}" for layout in layouts
+                )
+                print(f"round {number + 1}: flow / GridSearchCV {ratios}")
+            print(f"medians of {len(searches)} rounds:")
+        search_wall = float(np.median([search for search, _ in searches]))
+        in_process_wall = float(np.median([everything for _, everything in searches]))
         print(
             f"GridSearchCV: {search_wall:7.1f} s  (n_jobs={workers}, refit on the training split)"
         )
@@ -167,7 +218,12 @@ def main(argv: list[str] | None = None) -> None:
             f"in-process:   {in_process_wall:7.1f} s  "
             "(GridSearchCV, then the held-out score and the final fit on all rows)"
         )
-        for layout, (wall, flow_run) in flows.items():
+        for layout, flow_run in runs.items():
+            wall = float(np.median(walls[layout]))
+            # Each round's own ratio, then their median: a drifting machine cancels out.
+            rounds = list(zip(walls[layout], searches, strict=True))
+            by_search = np.median([flow / search for flow, (search, _) in rounds])
+            by_in_process = np.median([flow / everything for flow, (_, everything) in rounds])
             board = flow_run.data.leaderboard.set_index("candidate")
             difference = np.nanmax(
                 np.abs(
@@ -176,12 +232,12 @@ def main(argv: list[str] | None = None) -> None:
             )
             fit_tasks = list(flow_run["fit"])
             memory = max(task.data.peak_memory_mb for task in fit_tasks)
-            print(f"flow ({layout}): {wall:7.1f} s  ({len(fit_tasks)} fit tasks)")
-            print(f"  ratio flow / GridSearchCV: {wall / search_wall:.2f}")
-            print(f"  ratio flow / in-process:   {wall / in_process_wall:.2f}")
+            print(f"flow ({layout}): {wall:7.1f} s  (fit tasks: {len(fit_tasks)})")
+            print(f"  ratio flow / GridSearchCV: {by_search:.2f}")
+            print(f"  ratio flow / in-process:   {by_in_process:.2f}")
             print(f"  max |flow - GridSearchCV| mean CV score: {difference:.3g}")
             print(
-                f"  peak memory: largest fit task {memory:.0f} MB; "
+                f"  peak memory: largest fit process {memory:.0f} MB; "
                 f"GridSearchCV process and workers {search_memory:.0f} MB"
             )
             print(f"  steps (s, per task, longest first): {step_times(flow_run)}")

@@ -10,10 +10,10 @@ The story of a run:
               into folds and plans the (candidate, fold) fits in batches;
   fit         one task per batch, side by side: fits each candidate on each training fold and
               scores it on the fold it did not see;
-  tournament  ranks the candidates on their mean fold score: the leaderboard and its winner;
-  refit       lets a stacking ensemble of the best families compete (when configured), then
-              refits the winner on the training split, scored once on the held-out split, and
-              side by side on every row: the model;
+  tournament  ranks the candidates on their mean fold score (the leaderboard), lets a stacking
+              ensemble of the best families compete (when configured), and refits the winner
+              side by side: on the training split, scored once on the held-out split, and on
+              every row (the model);
   end         compares the winner with the champion of this branch, writes the report (card and
               results/<run-id>/), and makes the winner champion if it is better.
 
@@ -115,12 +115,14 @@ class ModelSelectionFlow(FlowSpec):
     )
     @step
     def fit(self):
-        """Fit and score this batch's (candidate, fold) fits, one thread each."""
+        """Fit and score this batch's (candidate, fold) fits, side by side on the task's cores."""
+        from {{ cookiecutter.package_name }} import parallel
         from {{ cookiecutter.package_name }}.evaluation import peak_memory_mb, run_batch
 
+        config = self.config.to_dict()
         self.batch = self.input or []
         self.fit_results = run_batch(
-            self.config.to_dict(),
+            config,
             self.candidates,
             self.batch,
             self.train_data,
@@ -128,41 +130,35 @@ class ModelSelectionFlow(FlowSpec):
             self.schema,
             self.metric,
             self.seed,
+            parallel.cores(config["resources"]["fit"]["cpu"]),
         )
         self.peak_memory_mb = peak_memory_mb()
         self.next(self.tournament)
-
-    @step
-    def tournament(self, inputs):
-        """Rank every candidate on its mean fold score, crashed tasks included; crown the best."""
-        from {{ cookiecutter.package_name }} import leaderboard
-
-        self.fit_results = leaderboard.collect(inputs)
-        self.merge_artifacts(
-            inputs, exclude=["batch", "fit_results", "fit_error", "peak_memory_mb"]
-        )
-        self.leaderboard = leaderboard.rank(self.candidates, self.fit_results, len(self.folds))
-        with refusals(leaderboard.NoWinner):
-            self.winner = leaderboard.winner(self.leaderboard)
-        self.next(self.refit)
 
     @resources(  # type: ignore[call-overload]  # config_expr values resolve at launch
         cpu=config_expr("tournament.resources.refit.cpu"),
         memory=config_expr("tournament.resources.refit.memory"),
     )
     @step
-    def refit(self):
-        """Let the ensemble of the best families compete, then refit the winner side by side:
-        on the training split (scored once on the held-out split) and on every row."""
-        from {{ cookiecutter.package_name }} import ensemble, leaderboard, refit
+    def tournament(self, inputs):
+        """Rank every candidate on its mean fold score, crashed tasks included; let the ensemble
+        of the best families compete; refit the winner side by side: on the training split
+        (scored once on the held-out split) and on every row."""
+        from {{ cookiecutter.package_name }} import ensemble, leaderboard, parallel, refit
 
-        config = self.config.to_dict()
-        cores = refit.cores(config["resources"]["refit"]["cpu"])
+        self.fit_results = leaderboard.collect(inputs)
+        self.merge_artifacts(
+            inputs, exclude=["batch", "fit_results", "fit_error", "peak_memory_mb"]
+        )
+        config, folds = self.config.to_dict(), self.folds
+        cores = parallel.cores(config["resources"]["refit"]["cpu"])
         self.leaderboard = ensemble.compete(
-            config, self.leaderboard, self.candidates, self.fit_results, self.schema,
-            self.train_data, self.folds, self.metric, self.seed, cores,
+            config, leaderboard.rank(self.candidates, self.fit_results, len(folds)),
+            self.candidates, self.fit_results, self.schema, self.train_data, folds, self.metric,
+            self.seed, cores,
         )  # fmt: skip
-        self.winner = leaderboard.winner(self.leaderboard)
+        with refusals(leaderboard.NoWinner):
+            self.winner = leaderboard.winner(self.leaderboard)
         outcome = refit.refit(
             config, self.winner, self.candidates, self.schema, self.train_data, self.test_data,
             self.metric, self.seed, cores,

@@ -64,11 +64,12 @@ def test_auto_batches_never_outnumber_the_fits():
     ]
 
 
-def config(workers=0, n_folds=3):
+def config(workers=0, n_folds=3, cores_per_task=1):
     return {
         "source": "configs/mine.toml",
         "run": {"workers": workers},
         "data": {"n_folds": n_folds},
+        "resources": {"fit": {"cpu": cores_per_task}},
     }
 
 
@@ -83,6 +84,10 @@ def test_plan_uses_the_configured_workers_and_folds():
 def test_plan_with_zero_workers_uses_every_core(monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 5)
     assert len(plan(candidates_costing(*[1.0] * 4), config(workers=0), 0)) == 5
+    # Fit tasks of two cores each: two fill five cores (the fifth would have one core).
+    assert len(plan(candidates_costing(*[1.0] * 4), config(cores_per_task=2), 0)) == 2
+    # A task wider than the machine: still one.
+    assert len(plan(candidates_costing(*[1.0] * 4), config(cores_per_task=8), 0)) == 1
 
 
 def test_plan_refuses_a_negative_fits_per_task():

@@ -152,7 +152,11 @@ def branch(monkeypatch):
         FakeRun(12, 20),
         FakeRun(13, 30, tags={"champion"}),
     ]
-    monkeypatch.setattr(runs, "branch_runs", lambda name: found[::-1])
+    monkeypatch.setattr(
+        runs,
+        "branch_runs",
+        lambda name, *tags: [run for run in found[::-1] if set(tags) <= run.user_tags],
+    )
     return {run.id: run for run in found}
 
 

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from {{ cookiecutter.package_name }}.parallel import run
+from {{ cookiecutter.package_name }}.parallel import cores, map_items, run
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
@@ -98,3 +98,56 @@ def test_large_results_travel_back():
     first, second = run([lambda: b"a" * 10, lambda: b"b" * size], workers=2)
     assert first == b"a" * 10
     assert second == b"b" * size
+
+
+def test_cores_are_capped_by_the_machine(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert (cores(1), cores(4), cores(16), cores(0)) == (1, 4, 4, 1)
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert cores(8) == 1
+
+
+@linux_only
+def test_a_free_child_takes_the_next_item_and_keeps_its_state(tmp_path):
+    # Item 0 holds its child until the last item has run: the other child, free after each
+    # item, must take items 1, 2 and 3 in turn, keeping what it held between them.
+    signal = tmp_path / "last item ran"
+    seen = []
+
+    def work(item):
+        if item == 0:
+            deadline = time.monotonic() + 30
+            while not signal.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        seen.append(item)
+        if item == 3:
+            signal.write_text("done")
+        return os.getpid(), list(seen)
+
+    results = map_items(work, range(4), workers=2)
+    pids = [pid for pid, _ in results]
+    assert pids[1] == pids[2] == pids[3] != pids[0]
+    assert [held for _, held in results] == [[0], [1], [1, 2], [1, 2, 3]]
+    assert signal.exists()
+
+
+@linux_only
+def test_a_child_keeps_to_its_group_while_another_group_is_free(tmp_path):
+    # Each item waits, by deadline, for a signal its order makes certain: a0 and b0 start
+    # together, a1 waits until b1 has started, so no child is ever free to take the other's.
+    def signal(name):
+        return tmp_path / name
+
+    def work(item):
+        waits = {("b", 0): "a1", ("a", 1): "b1"}
+        if item == ("a", 1) or item == ("b", 1):
+            signal(f"{item[0]}{item[1]}").write_text("started")
+        if item in waits:
+            deadline = time.monotonic() + 30
+            while not signal(waits[item]).exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return os.getpid()
+
+    items = [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    a0, a1, b0, b1 = map_items(work, items, workers=2, group=lambda item: item[0])
+    assert a0 == a1 != b0 == b1

@@ -12,7 +12,7 @@ from tables import MESSY_IGNORED, TARGET, messy
 from threadpoolctl import threadpool_limits
 
 from {{ cookiecutter.package_name }}.models.lightgbm import LightGBMClassifier
-from {{ cookiecutter.package_name }}.refit import cores, refit
+from {{ cookiecutter.package_name }}.refit import refit
 
 SEED = 2
 CONFIG = {
@@ -124,10 +124,3 @@ def test_an_ensemble_winner_is_refitted_as_a_stack():
         fitted(stack, train), test.drop(columns=[TARGET]), test[TARGET]
     )
     assert outcome.test_score == expected
-
-
-def test_cores_are_capped_by_the_machine(monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 4)
-    assert (cores(1), cores(4), cores(16), cores(0)) == (1, 4, 4, 1)
-    monkeypatch.setattr("os.cpu_count", lambda: None)
-    assert cores(8) == 1

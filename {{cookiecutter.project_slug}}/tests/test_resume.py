@@ -1,5 +1,6 @@
-"""A tournament that fails in `end` is resumed: every fit and the refit are cloned, only `end`
-runs again. The runs go to the production branch, whose champion the predict flow then uses."""
+"""A tournament that fails in `end` is resumed: every fit and the tournament step are cloned,
+only `end` runs again. The runs go to the production branch, whose champion the predict flow
+then uses."""
 
 import pytest
 from conftest import (
@@ -53,8 +54,8 @@ def test_debug_notebook_opens_the_latest_run_by_default(failed_run):
     text = printed(execute())
     assert f"{failed_run.pathspec}: failed" in text
     assert f"--- {failed_run.pathspec}/end/" in text
-    refit = [line for line in text.splitlines() if line.startswith("refit: ")]
-    assert "model" in refit[0].split(": ", 1)[1].split(", ")
+    joined = [line for line in text.splitlines() if line.startswith("tournament: ")]
+    assert "model" in joined[0].split(": ", 1)[1].split(", ")
     assert "matches the stored leaderboard: True" in text
     assert "| same: True" in text
     assert "the run did not finish successfully" in text
@@ -62,7 +63,7 @@ def test_debug_notebook_opens_the_latest_run_by_default(failed_run):
 
 
 def test_failed_run_stops_at_end_and_is_not_loadable(failed_run):
-    assert failed_run["refit"].task.successful
+    assert failed_run["tournament"].task.successful
     assert not failed_run["end"].task.successful
     assert "Not a directory" in failed_run["end"].task.stderr
     with pytest.raises(ModelLoadError, match="did not finish successfully"):
@@ -80,7 +81,7 @@ def origins(run):
     return {step.id: {"origin-task-id" in task.metadata_dict for task in step} for step in run}
 
 
-def test_resume_clones_every_fit_and_the_refit(failed_run, resumed):
+def test_resume_clones_every_fit_and_the_tournament(failed_run, resumed):
     run, results = resumed
     assert run.id != failed_run.id
     assert origins(run) == {step.id: {step.id != "end"} for step in failed_run}
@@ -89,7 +90,7 @@ def test_resume_clones_every_fit_and_the_refit(failed_run, resumed):
             assert task.metadata_dict.get("origin-run-id") == failed_run.id, task.pathspec
     original = {task.id for task in failed_run["fit"]}
     assert {task.metadata_dict["origin-task-id"] for task in run["fit"]} == original
-    assert run["end"].task["model"].sha == failed_run["refit"].task["model"].sha
+    assert run["end"].task["model"].sha == failed_run["tournament"].task["model"].sha
     assert (results / run.id / "summary.txt").is_file()
 
 
@@ -103,13 +104,13 @@ def test_the_resumed_run_is_the_production_champion(resumed, tmp_path):
 
 
 def test_resume_from_a_step_reuses_the_original_config(failed_run, resumed, tmp_path):
-    """`resume refit`: refit and end run again, with the run's own config (the default config
-    would add an ensemble row and refit another linear model)."""
-    run = succeeded(resume(failed_run, tmp_path / "results", tmp_path, step="refit"))
-    assert origins(run) == {step.id: {step.id not in ("refit", "end")} for step in failed_run}
+    """`resume tournament`: the tournament and end run again, with the run's own config (the
+    default config would add an ensemble row and refit another linear model)."""
+    run = succeeded(resume(failed_run, tmp_path / "results", tmp_path, step="tournament"))
+    assert origins(run) == {step.id: {step.id not in ("tournament", "end")} for step in failed_run}
     assert run["start"].task["config"].data == failed_run["start"].task["config"].data
     board = run.data.leaderboard
     assert "ensemble" not in set(board["candidate"])
-    original = failed_run["refit"].task.data
+    original = failed_run["tournament"].task.data
     assert list(board["candidate"]) == list(original.leaderboard["candidate"])
     assert run.data.test_score == original.test_score

@@ -13,10 +13,15 @@ Fit = tuple[int, int]  # (candidate index, fold)
 def plan(
     candidates: list[dict[str, Any]], config: dict[str, Any], fits_per_task: int
 ) -> list[list[Fit]]:
-    """The fit step's foreach batches for the config's folds and workers (see `shard`)."""
+    """The fit step's foreach batches for the config's folds and workers (see `shard`).
+
+    Workers `0` means as many fit tasks as this machine holds: its CPU count over each fit
+    task's cores (`resources.fit.cpu`), at least one.
+    """
     if fits_per_task < 0:
         raise ConfigError(config["source"], "--fits_per_task", "must be 0 (auto) or positive")
-    workers = config["run"]["workers"] or os.cpu_count() or 1
+    cores_per_task = config["resources"]["fit"]["cpu"]
+    workers = config["run"]["workers"] or max(1, (os.cpu_count() or 1) // cores_per_task)
     return shard(candidates, config["data"]["n_folds"], fits_per_task, workers)
 
 

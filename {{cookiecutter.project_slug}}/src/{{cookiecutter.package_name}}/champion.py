@@ -90,9 +90,9 @@ def promote(run: Any, *, by_hand: bool = False) -> list[str]:
         raise ModelLoadError(f"{run.pathspec} has no @project branch")
     run.add_tag(CHAMPION_TAG)
     demoted = []
-    for other in runs.branch_runs(branch):
+    for other in runs.branch_runs(branch, CHAMPION_TAG):
         older = runs.started(other) < runs.started(run)
-        if other.id != run.id and CHAMPION_TAG in other.user_tags and (by_hand or older):
+        if other.id != run.id and (by_hand or older):
             other.remove_tag(CHAMPION_TAG)
             demoted.append(other.pathspec)
     return demoted

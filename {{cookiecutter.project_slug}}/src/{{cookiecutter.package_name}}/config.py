@@ -230,6 +230,9 @@ def _check_values(config: dict[str, Any], source: str) -> None:
         raise ConfigError(source, "run.fits_per_task", "must be 0 (auto) or positive")
     if config["run"]["workers"] < 0:
         raise ConfigError(source, "run.workers", "must be 0 (auto) or positive")
+    for step in ("fit", "refit"):
+        if config["resources"][step]["cpu"] < 1:
+            raise ConfigError(source, f"resources.{step}.cpu", "must be at least 1")
     ensemble = config.get("ensemble")
     if ensemble is not None:
         if ensemble["top_k"] < 2:

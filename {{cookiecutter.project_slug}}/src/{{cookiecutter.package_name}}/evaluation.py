@@ -1,5 +1,5 @@
 """Cross-validation fits: fit one candidate on a training fold and score the held-out fold, and
-run a task's batch of such fits.
+run a task's batch of such fits on its cores.
 
 A batch shares work that GridSearchCV repeats for every candidate: each preprocessing kind is
 fitted once per fold and its output reused by every candidate of that kind. The preprocessing
@@ -67,64 +67,73 @@ def run_batch(
     schema: dict[str, Any],
     metric: str,
     seed: int,
-    threads: int = 1,
+    cores: int = 1,
 ) -> list[dict[str, Any]]:
-    """Run the batch's (candidate index, fold) fits, `threads` threads each; one record per fit."""
+    """Run the batch's (candidate index, fold) fits, `cores` side by side, one thread each;
+    one record per fit, in (candidate, fold) order.
+
+    Each core takes the next fit as soon as it finishes one, keeping to one preprocessed fold
+    (a fold and a preprocessing kind) until its fits run out, then taking a fold no other core
+    holds: each fold is preprocessed about once. Folds go in order, their fits costliest first,
+    so the last fits to start are cheap ones and the cores finish together.
+    """
     from sklearn.metrics import get_scorer
     from threadpoolctl import threadpool_limits
 
+    from . import parallel
     from .pipelines import make_preprocessor
     from .search_space import make_estimator
 
-    target = schema["target"]
-    X, y = train.drop(columns=[target]), train[target]
-    scorer = get_scorer(metric)
-    contenders = config["contenders"]
+    contenders, scorer = config["contenders"], get_scorer(metric)
+    X, y = train.drop(columns=[schema["target"]]), train[schema["target"]]
+    # (fold, preprocessing kind) -> transformed fold: the latest two, enough for a core that
+    # keeps to one of them, bound the memory.
+    held: dict[tuple[int, str], tuple[Any, Any]] = {}
 
-    def kind(fit: tuple[int, int]) -> str:
-        return contenders[candidates[fit[0]]["family"]]["preprocessing"]
+    def shared(fit: tuple[int, int]) -> tuple[int, str]:
+        return fit[1], contenders[candidates[fit[0]]["family"]]["preprocessing"]
 
-    results = []
-    shared: dict[str, Any] = {}  # preprocessing kind -> transformed fold (current fold only)
-    current_fold = None
-    with threadpool_limits(limits=threads):
-        for index, fold in sorted(batch, key=lambda fit: (fit[1], kind(fit), fit[0])):
-            if fold != current_fold:
-                shared.clear()
-                current_fold = fold
-            candidate = candidates[index]
-            contender = contenders[candidate["family"]]
-            train_index, test_index = folds[fold]
-            try:
-                model = make_estimator(contender, seed).set_params(**candidate["params"])
-                if kind((index, fold)) not in shared:
-                    shared[kind((index, fold))] = _transform_fold(
-                        make_preprocessor(kind((index, fold)), schema),
-                        X,
-                        y,
-                        train_index,
-                        test_index,
-                    )
-                transformed = shared[kind((index, fold))]
-            except Exception as error:  # noqa: BLE001 - reported like a failed fit
-                outcome = failed_fit(describe(error))
-                outcome["traceback"] = traceback.format_exc()
-            else:
-                X_train, X_test = transformed
-                outcome = fit_and_score(
-                    model, X_train, y.iloc[train_index], X_test, y.iloc[test_index], scorer
-                )
-            outcome.update(candidate=index, fold=fold)
-            results.append(outcome)
+    def transformed(fit: tuple[int, int]) -> tuple[Any, Any]:
+        nonlocal held
+        key = shared(fit)
+        if key not in held:
+            fold, kind = key
+            fitted = _transform_fold(make_preprocessor(kind, schema), X, y, *folds[fold])
+            held = {**dict(list(held.items())[-1:]), key: fitted}
+        return held[key]
+
+    def fit_one(fit: tuple[int, int]) -> dict[str, Any]:
+        index, fold = fit
+        train_index, test_index = folds[fold]
+        try:
+            model = make_estimator(contenders[candidates[index]["family"]], seed)
+            model.set_params(**candidates[index]["params"])
+            X_train, X_test = transformed(fit)
+        except Exception as error:  # noqa: BLE001 - reported like a failed fit
+            outcome = failed_fit(describe(error))
+            outcome["traceback"] = traceback.format_exc()
+        else:
+            y_train, y_test = y.iloc[train_index], y.iloc[test_index]
+            outcome = fit_and_score(model, X_train, y_train, X_test, y_test, scorer)
+        outcome.update(candidate=index, fold=fold)
+        return outcome
+
+    ordered = sorted(batch, key=lambda fit: (shared(fit), -candidates[fit[0]]["cost"], fit[0]))
+    with threadpool_limits(limits=1):  # the cores come from side-by-side fits, not threads
+        results = parallel.map_items(fit_one, ordered, cores, group=shared)
     return sorted(results, key=lambda result: (result["candidate"], result["fold"]))
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MB: what `resources.fit.memory` covers."""
+    """Peak resident memory so far of the largest of this process and the children it waited
+    for (its side-by-side fits), in MB: what `resources.fit.memory` must cover per core."""
     import resource
     import sys
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, else KB
 
 

@@ -72,11 +72,3 @@ def refit(
         [lambda: fit(everything), held_out], workers=min(2, cores)
     )
     return Refit(model=model, test_score=score, test_predictions=predictions)
-
-
-def cores(requested: int) -> int:
-    """Cores a step may use: what it asked for, capped by this machine (a laptop, or a pod
-    whose os.cpu_count() is the whole node's)."""
-    import os
-
-    return max(1, min(int(requested), os.cpu_count() or 1))

@@ -73,14 +73,16 @@ def branch_of(run: Any) -> str | None:
     return None
 
 
-def branch_runs(branch: str) -> list[Any]:
-    """Every ModelSelectionFlow run of this project on `branch`, newest first."""
+def branch_runs(branch: str, *tags: str) -> list[Any]:
+    """Every ModelSelectionFlow run of this project on `branch` (with `tags`, if given),
+    newest first."""
     from metaflow import Flow
     from metaflow.exception import MetaflowNotFound
 
     try:
         # The metadata service filters by tag: no need to list every run of the flow.
-        found = list(Flow(FLOW_NAME, _namespace_check=False).runs(PROJECT_TAG, BRANCH_TAG + branch))
+        flow = Flow(FLOW_NAME, _namespace_check=False)
+        found = list(flow.runs(PROJECT_TAG, BRANCH_TAG + branch, *tags))
     except MetaflowNotFound:
         return []
     return sorted(found, key=started, reverse=True)
@@ -100,8 +102,9 @@ def started(run: Any) -> tuple[Any, str]:
 
 def champion_run(branch: str) -> Any | None:
     """The branch's champion: its newest successful run tagged `champion`, or None."""
-    for run in branch_runs(branch):
-        if CHAMPION_TAG in run.user_tags and run.successful:
+    # Only the tagged runs: a branch's history grows with every run, its champions do not.
+    for run in branch_runs(branch, CHAMPION_TAG):
+        if run.successful:
             return run
     return None
 
