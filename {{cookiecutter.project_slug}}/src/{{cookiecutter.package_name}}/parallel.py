@@ -11,9 +11,7 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, TypeVar
-
-Item = TypeVar("Item")
+from typing import Any
 
 _STOP = 2**32 - 1  # the index that tells a child to leave
 
@@ -41,10 +39,10 @@ def run(jobs: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
 
 
 def map_items(
-    work: Callable[[Item], Any],
-    items: Iterable[Item],
+    work: Callable[[Any], Any],
+    items: Iterable[Any],
     workers: int,
-    group: Callable[[Item], Hashable] | None = None,
+    group: Callable[[Any], Hashable] | None = None,
 ) -> list[Any]:
     """Return `[work(item) for item in items]`, up to `workers` items at once.
 
