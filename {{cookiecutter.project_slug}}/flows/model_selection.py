@@ -163,8 +163,8 @@ class ModelSelectionFlow(FlowSpec):
             config, self.winner, self.candidates, self.schema, self.train_data, self.test_data,
             self.metric, self.seed, cores,
         )  # fmt: skip
-        self.model, self.test_score = outcome.model, outcome.test_score
-        self.test_predictions = outcome.test_predictions
+        self.model, self.holdout_model = outcome.model, outcome.holdout_model
+        self.test_score, self.test_predictions = outcome.test_score, outcome.test_predictions
         print(f"winner {self.winner['candidate']}: held-out {self.metric} {self.test_score:.4f}")
         self.next(self.end)
 
@@ -178,6 +178,7 @@ class ModelSelectionFlow(FlowSpec):
 
         self.verdict = champion.challenge(
             current.branch_name,
+            self.holdout_model,
             self.test_score,
             self.test_data,
             self.metric,

@@ -50,37 +50,54 @@ def held_out():
     return table.iloc[:300], table.iloc[300:]
 
 
+def ridge(rows, alpha=1.0):
+    """A Ridge pipeline trained on `rows` of the diabetes data, with its schema."""
+    kinds = {name: "numeric" for name in rows.columns if name != TARGET}
+    schema = infer(rows, TARGET, kinds, "regression", 30)
+    model = Pipeline([("preprocess", make_preprocessor("scaled", schema)), ("model", Ridge(alpha))])
+    return model.fit(rows.drop(columns=[TARGET]), rows[TARGET]), schema
+
+
 def champion_model():
-    """A champion trained on part of the diabetes data, with its schema."""
+    """A champion whose held-out model trained on the first 300 rows of the diabetes data."""
     train, _ = held_out()
-    kinds = {name: "numeric" for name in train.columns if name != TARGET}
-    schema = infer(train, TARGET, kinds, "regression", 30)
-    model = Pipeline([("preprocess", make_preprocessor("scaled", schema)), ("model", Ridge())])
-    model.fit(train.drop(columns=[TARGET]), train[TARGET])
+    model, schema = ridge(train)
     return LoadedModel(model=model, schema=schema, pathspec=CHAMPION)
+
+
+def challenger_model():
+    """A challenger's held-out model, trained on other rows with another penalty."""
+    model, _ = ridge(diabetes().iloc[100:250], alpha=10.0)
+    return model
+
+
+def r2_on(model, rows):
+    return r2_score(rows[TARGET], model.predict(rows.drop(columns=[TARGET])))
 
 
 @pytest.fixture
 def branch_with_champion(monkeypatch):
     """The branch's champion is CHAMPION; return its score on the held-out rows, by hand."""
     loaded = champion_model()
+    train, test = held_out()
     monkeypatch.setattr(runs, "champion_run", lambda branch: FakeRun(12, 0, tags={"champion"}))
-    monkeypatch.setattr(runs, "load_model", lambda run: loaded)
-    _, test = held_out()
-    return r2_score(test[TARGET], loaded.model.predict(test.drop(columns=[TARGET])))
+    monkeypatch.setattr(runs, "load_holdout_model", lambda run: (loaded, train))
+    return r2_on(loaded.model, test)
 
 
 def test_the_first_challenger_of_a_branch_is_promoted(monkeypatch):
     monkeypatch.setattr(runs, "champion_run", lambda branch: None)
     _, test = held_out()
-    assert challenge("user.tester", 0.3, test, "r2", 0.01) == Verdict(
+    assert challenge("user.tester", challenger_model(), 0.3, test, "r2", 0.01) == Verdict(
         0.3, None, None, True, "branch user.tester has no champion yet"
     )
 
 
 def test_a_challenger_better_by_the_margin_is_promoted(branch_with_champion):
     _, test = held_out()
-    verdict = challenge("user.tester", branch_with_champion + 0.05, test, "r2", 0.01)
+    verdict = challenge(
+        "user.tester", challenger_model(), branch_with_champion + 0.05, test, "r2", 0.01
+    )
     assert verdict.promote
     assert verdict.champion == CHAMPION
     assert verdict.champion_score == pytest.approx(branch_with_champion, abs=1e-12)
@@ -89,27 +106,56 @@ def test_a_challenger_better_by_the_margin_is_promoted(branch_with_champion):
 
 def test_a_tie_is_promoted_when_no_margin_is_asked(branch_with_champion):
     _, test = held_out()
-    verdict = challenge("user.tester", branch_with_champion, test, "r2", 0.0)
+    verdict = challenge("user.tester", challenger_model(), branch_with_champion, test, "r2", 0.0)
     assert verdict.promote
     assert verdict.reason == "promoted: r2 +0.0000 against the champion (needed +0.0)"
 
 
 def test_a_challenger_short_of_the_margin_is_not_promoted(branch_with_champion):
     _, test = held_out()
-    verdict = challenge("user.tester", branch_with_champion + 0.005, test, "r2", 0.01)
+    verdict = challenge(
+        "user.tester", challenger_model(), branch_with_champion + 0.005, test, "r2", 0.01
+    )
     assert not verdict.promote
     assert verdict.reason == (
         f"not promoted: r2 +0.0050 against the champion (needed +0.01); {CHAMPION} stays champion"
     )
-    worse = challenge("user.tester", branch_with_champion - 0.2, test, "r2", 0.0)
+    worse = challenge(
+        "user.tester", challenger_model(), branch_with_champion - 0.2, test, "r2", 0.0
+    )
     assert not worse.promote
     assert "r2 -0.2000 against the champion" in worse.reason
 
 
 def test_columns_the_champion_never_knew_do_not_matter(branch_with_champion):
     _, test = held_out()
-    verdict = challenge("user.tester", 0.0, test.assign(colour="red"), "r2", 0.0)
+    verdict = challenge(
+        "user.tester", challenger_model(), 0.0, test.assign(colour="red"), "r2", 0.0
+    )
     assert verdict.champion_score == pytest.approx(branch_with_champion, abs=1e-12)
+
+
+def test_the_champion_is_scored_only_on_rows_it_never_trained_on(branch_with_champion):
+    # Rows 250-299 are in the champion's training split; renumbered, so matching is by value.
+    test = diabetes().iloc[250:].reset_index(drop=True)
+    unseen = diabetes().iloc[300:]
+    challenger = challenger_model()
+    verdict = challenge("user.tester", challenger, r2_on(challenger, test), test, "r2", 0.0)
+    assert verdict.rows == len(unseen) == len(test) - 50
+    assert verdict.champion_score == pytest.approx(r2_on(champion_model().model, unseen), abs=1e-12)
+    assert verdict.challenger_score == pytest.approx(r2_on(challenger, unseen), abs=1e-12)
+    assert verdict.champion_score != pytest.approx(r2_on(champion_model().model, test), abs=1e-6)
+    assert f"against the champion on {len(unseen)} of {len(test)} held-out rows" in verdict.reason
+
+
+def test_a_champion_that_trained_on_every_held_out_row_stays(branch_with_champion):
+    train, _ = held_out()
+    verdict = challenge("user.tester", challenger_model(), 0.9, train.iloc[:100], "r2", 0.0)
+    assert not verdict.promote
+    assert verdict.champion_score is None
+    assert verdict.reason.startswith(
+        f"not promoted: champion {CHAMPION} cannot score these rows (it trained on every one"
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,7 +168,7 @@ def test_columns_the_champion_never_knew_do_not_matter(branch_with_champion):
 )
 def test_a_champion_that_cannot_score_the_rows_stays(branch_with_champion, change, words):
     _, test = held_out()
-    verdict = challenge("user.tester", 0.9, change(test), "r2", 0.0)
+    verdict = challenge("user.tester", challenger_model(), 0.9, change(test), "r2", 0.0)
     assert not verdict.promote
     assert verdict.champion == CHAMPION
     assert verdict.champion_score is None
@@ -136,9 +182,9 @@ def test_a_champion_that_cannot_be_loaded_stays(monkeypatch):
         raise ModelLoadError("its end step has no model or schema artifact")
 
     monkeypatch.setattr(runs, "champion_run", lambda branch: FakeRun(12, 0, tags={"champion"}))
-    monkeypatch.setattr(runs, "load_model", refuse)
+    monkeypatch.setattr(runs, "load_holdout_model", refuse)
     _, test = held_out()
-    verdict = challenge("user.tester", 0.9, test, "r2", 0.0)
+    verdict = challenge("user.tester", challenger_model(), 0.9, test, "r2", 0.0)
     assert not verdict.promote
     assert "no model or schema artifact" in verdict.reason
 

@@ -1,5 +1,6 @@
-"""Champion and challenger: three tournaments on one branch, the predict flow after each, and a
-rollback by hand. The tests run in file order: each builds on the branch the previous left."""
+"""Champion and challenger: four tournaments on one branch (one with another seed), the predict
+flow, and a rollback by hand. The tests run in file order: each builds on the branch the previous
+left."""
 
 import subprocess
 import sys
@@ -70,13 +71,14 @@ def branch(tmp_path_factory):
     return {"folder": folder, "problem": problem, "runs": {}}
 
 
-def tournament(branch, name):
-    family, contender = contenders(branch["problem"])[name]
+def tournament(branch, name, contender=None, **parameters):
+    family, settings = contenders(branch["problem"])[contender or name]
     run = succeeded(
         run_tournament(
-            config_value=config((family, contender)),
+            config_value=config((family, settings)),
             branch=BRANCH,
             data=str(branch["folder"] / "train.csv"),
+            **parameters,
         )
     )
     branch["runs"][name] = run
@@ -95,11 +97,16 @@ def champions():
 
 
 def held_out_score_of(champion, challenger):
-    """The champion's score on the challenger's held-out rows, computed here."""
+    """The champion's held-out model scored on the challenger's held-out rows, computed here.
+
+    Every tournament of the branch splits one file with one seed: the same held-out rows,
+    which the champion's held-out model never saw (its deployed model did).
+    """
     from sklearn.metrics import get_scorer
 
     test = challenger["start"].task.data.test_data
-    model = champion.data.model
+    pd.testing.assert_frame_equal(test, champion["start"].task.data.test_data)
+    model = champion.data.holdout_model
     return get_scorer(challenger.data.metric)(model, test.drop(columns=["target"]), test["target"])
 
 
@@ -131,7 +138,8 @@ def test_a_worse_tournament_does_not_replace_it(branch):
     verdict = worse.data.verdict
     expected = held_out_score_of(first, worse)
     assert verdict.champion == first.pathspec
-    assert verdict.champion_score == expected
+    assert verdict.champion_score == expected == first.data.test_score
+    assert verdict.rows == len(worse.data.test_data)
     assert verdict.challenger_score == worse.data.test_score < expected
     assert not verdict.promote
     assert champions() == [first.id]
@@ -141,6 +149,34 @@ def test_a_worse_tournament_does_not_replace_it(branch):
     assert facts["decision"].startswith("not promoted:")
     assert f"{first.pathspec} stays champion" in facts["decision"]
     assert predicted_with(branch) == first.pathspec
+
+
+def test_another_seed_is_compared_on_the_rows_the_champion_never_trained_on(branch):
+    from sklearn.metrics import get_scorer
+
+    first = branch["runs"]["first"]
+    reseeded = tournament(branch, "reseeded", contender="worse", seed=11)  # smoke: 7
+    # By hand: this run's held-out rows that are not rows of the champion's training split.
+    test = reseeded["start"].task.data.test_data
+    seen = first["start"].task.data.train_data.drop_duplicates()
+    merged = test.merge(seen, how="left", indicator=True)
+    unseen = test[(merged["_merge"] == "left_only").to_numpy()]
+    assert 0 < len(unseen) < len(test)
+    X, y = unseen.drop(columns=["target"]), unseen["target"]
+    score = get_scorer(reseeded.data.metric)
+    verdict = reseeded.data.verdict
+    assert verdict.rows == len(unseen)
+    assert verdict.champion_score == score(first.data.holdout_model, X, y)
+    assert verdict.challenger_score == score(reseeded.data.holdout_model, X, y)
+    assert not verdict.promote
+    assert champions() == [first.id]
+    facts = summary_facts(reseeded)
+    assert facts["held-out, champion"] == (
+        f"{first.pathspec}: {verdict.champion_score:.4f} "
+        f"(challenger {verdict.challenger_score:.4f} on the same {len(unseen)} rows)"
+    )
+    decision = facts["decision"]
+    assert f"against the champion on {len(unseen)} of {len(test)} held-out rows" in decision
 
 
 def test_a_better_tournament_replaces_it(branch):

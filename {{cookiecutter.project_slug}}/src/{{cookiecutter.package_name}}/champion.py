@@ -1,8 +1,12 @@
 """Champion and challenger: a new winner replaces the branch's model only when it is better.
 
 The champion of a `@project` branch is its newest successful run tagged `champion`. A new
-tournament's winner (the challenger) is compared with it on the challenger's own held-out rows,
-which the champion scores through its own saved pipeline; `[promotion] min_improvement` decides.
+tournament's winner (the challenger) is compared with it on the challenger's held-out rows, each
+through the model behind its held-out score: the winner refit on its training split only. The
+deployed models trained on every row, held-out rows included, so scoring them would favour
+whichever had seen the rows. Rows of the champion's training split are left out (by value: the
+same table split again with another seed shares rows), and the two compete on the rest;
+`[promotion] min_improvement` decides.
 
 Moving the tag: the promoted run is tagged first, then the tag is removed from the branch's
 other champions. Readers take the newest tagged run, so at every moment exactly one run is the
@@ -35,16 +39,19 @@ class Verdict:
     champion_score: float | None
     promote: bool
     reason: str
+    rows: int | None = None  # held-out rows both were scored on (None: no comparison)
 
 
 def challenge(
     branch: str,
+    challenger: Any,
     challenger_score: float,
     test: pd.DataFrame,
     metric: str,
     min_improvement: float,
 ) -> Verdict:
-    """Score the branch's champion on the challenger's held-out rows and decide."""
+    """Score the branch's champion and the `challenger` (its held-out model, whose score on
+    `test` is `challenger_score`) on the rows of `test` the champion never trained on; decide."""
     current = runs.champion_run(branch)
     if current is None:
         return Verdict(challenger_score, None, None, True, f"branch {branch} has no champion yet")
@@ -53,12 +60,18 @@ def challenge(
     from .schema import SchemaError
 
     try:
-        champion = runs.load_model(current)
+        champion, seen = runs.load_holdout_model(current)
         target = champion.schema["target"]
+        rows = test[~_row_keys(test, champion.schema).isin(_row_keys(seen, champion.schema))]
+        if rows.empty:
+            raise ValueError("it trained on every one of them")
         # Columns the champion never knew are not its problem; columns it needs and lacks are.
-        known = [name for name in test.columns if name in champion.schema["columns"]]
-        features, _ = champion.check(test[known])
-        score = float(get_scorer(metric)(champion.model, features, test[target]))
+        known = [name for name in rows.columns if name in champion.schema["columns"]]
+        features, _ = champion.check(rows[known])
+        score = float(get_scorer(metric)(champion.model, features, rows[target]))
+        if len(rows) < len(test):
+            X, y = rows.drop(columns=[target]), rows[target]
+            challenger_score = float(get_scorer(metric)(challenger, X, y))
     except (ModelLoadError, SchemaError, KeyError, ValueError) as error:
         first = str(error).strip().splitlines()[0]
         return Verdict(
@@ -70,14 +83,37 @@ def challenge(
             "compare by hand, then promote with the champion command",
         )
     gain = challenger_score - score
+    basis = "" if len(rows) == len(test) else f" on {len(rows)} of {len(test)} held-out rows"
     if gain >= min_improvement:
-        reason = f"promoted: {metric} {gain:+.4f} against the champion (needed {min_improvement:+})"
+        reason = (
+            f"promoted: {metric} {gain:+.4f} against the champion{basis} "
+            f"(needed {min_improvement:+})"
+        )
     else:
         reason = (
-            f"not promoted: {metric} {gain:+.4f} against the champion "
+            f"not promoted: {metric} {gain:+.4f} against the champion{basis} "
             f"(needed {min_improvement:+}); {current.pathspec} stays champion"
         )
-    return Verdict(challenger_score, current.pathspec, score, gain >= min_improvement, reason)
+    promote = gain >= min_improvement
+    return Verdict(challenger_score, current.pathspec, score, promote, reason, len(rows))
+
+
+def _row_keys(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:
+    """One hash per row of the champion's columns (features and target) that `frame` has.
+
+    Numbers hash as floats: a column read as integers from one file and as floats from
+    another still holds the same rows.
+    """
+    columns = [name for name in [*schema["columns"], schema["target"]] if name in frame.columns]
+    values = pd.DataFrame(
+        {
+            name: frame[name].astype("float64")
+            if pd.api.types.is_numeric_dtype(frame[name])
+            else frame[name].astype(str)
+            for name in columns
+        }
+    )
+    return pd.util.hash_pandas_object(values, index=False)
 
 
 def promote(run: Any, *, by_hand: bool = False) -> list[str]:

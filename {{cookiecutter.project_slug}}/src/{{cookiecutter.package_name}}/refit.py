@@ -16,6 +16,7 @@ class Refit:
     """The refits' outcome: the deployable model and the held-out evidence."""
 
     model: Any
+    holdout_model: Any  # fitted on the training split only: the model behind test_score
     test_score: float
     test_predictions: pd.DataFrame
 
@@ -63,12 +64,12 @@ def refit(
         with threadpool_limits(limits=threads):
             return pipeline.fit(rows.drop(columns=[target]), rows[target])
 
-    def held_out() -> tuple[float, pd.DataFrame]:
+    def held_out() -> tuple[Any, float, pd.DataFrame]:
         model = fit(train)
         X, y = test.drop(columns=[target]), test[target]
-        return float(get_scorer(metric)(model, X, y)), predict(model, X, actual=y)
+        return model, float(get_scorer(metric)(model, X, y)), predict(model, X, actual=y)
 
-    model, (score, predictions) = parallel.run(
+    model, (holdout_model, score, predictions) = parallel.run(
         [lambda: fit(everything), held_out], workers=min(2, cores)
     )
-    return Refit(model=model, test_score=score, test_predictions=predictions)
+    return Refit(model, holdout_model, test_score=score, test_predictions=predictions)

@@ -92,6 +92,11 @@ def build(run_id: str, run: Any, code: str, max_plot_candidates: int = 30) -> Re
         champion = f"{verdict.champion}: cannot score these rows"
     else:
         champion = f"{verdict.champion}: {verdict.champion_score:.4f}"
+        if verdict.rows is not None and verdict.rows < len(run.test_data):
+            # Part of the held-out rows trained the champion: both were scored on the rest.
+            champion += (
+                f" (challenger {verdict.challenger_score:.4f} on the same {verdict.rows} rows)"
+            )
     rows, columns = run.data_shape
     facts = [
         ("data", f"{run.data_source} ({rows} rows x {columns} columns)"),

@@ -192,6 +192,19 @@ def load_model(run_or_pathspec: Any = None, *, branch: str | None = None) -> Loa
     return LoadedModel(model=end["model"].data, schema=end["schema"].data, pathspec=run.pathspec)
 
 
+def load_holdout_model(run: Any) -> tuple[LoadedModel, pd.DataFrame]:
+    """Load what a vetted run's held-out score rests on: the winner refit on its training split
+    only, and that split (the rows the model must never be scored on)."""
+    run, _ = choose(run)
+    end = run.end_task
+    if "holdout_model" not in end:
+        raise ModelLoadError(f"{run.pathspec} has no holdout_model artifact (it predates them)")
+    loaded = LoadedModel(
+        model=end["holdout_model"].data, schema=end["schema"].data, pathspec=run.pathspec
+    )
+    return loaded, end["train_data"].data
+
+
 def mock_rows(run: Any, n_rows: int, seed: int) -> pd.DataFrame:
     """Fresh mock rows (target included) from the generator and settings `run` trained on.
 
