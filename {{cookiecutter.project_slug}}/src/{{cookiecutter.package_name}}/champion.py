@@ -68,10 +68,11 @@ def challenge(
         # Columns the champion never knew are not its problem; columns it needs and lacks are.
         known = [name for name in rows.columns if name in champion.schema["columns"]]
         features, _ = champion.check(rows[known])
-        score = float(get_scorer(metric)(champion.model, features, rows[target]))
-        if len(rows) < len(test):
-            X, y = rows.drop(columns=[target]), rows[target]
-            challenger_score = float(get_scorer(metric)(challenger, X, y))
+        score = get_scorer(metric)
+        champion_score = float(score(champion.model, features, rows[target]))
+        left_out = len(rows) < len(test)
+        if left_out:
+            challenger_score = float(score(challenger, rows.drop(columns=[target]), rows[target]))
     except (ModelLoadError, SchemaError, KeyError, ValueError) as error:
         first = str(error).strip().splitlines()[0]
         return Verdict(
@@ -82,20 +83,16 @@ def challenge(
             f"not promoted: champion {current.pathspec} cannot score these rows ({first}); "
             "compare by hand, then promote with the champion command",
         )
-    gain = challenger_score - score
-    basis = "" if len(rows) == len(test) else f" on {len(rows)} of {len(test)} held-out rows"
-    if gain >= min_improvement:
-        reason = (
-            f"promoted: {metric} {gain:+.4f} against the champion{basis} "
-            f"(needed {min_improvement:+})"
-        )
-    else:
-        reason = (
-            f"not promoted: {metric} {gain:+.4f} against the champion{basis} "
-            f"(needed {min_improvement:+}); {current.pathspec} stays champion"
-        )
+    gain = challenger_score - champion_score
     promote = gain >= min_improvement
-    return Verdict(challenger_score, current.pathspec, score, promote, reason, len(rows))
+    basis = f" on {len(rows)} of {len(test)} held-out rows" if left_out else ""
+    decision = "promoted" if promote else "not promoted"
+    reason = (
+        f"{decision}: {metric} {gain:+.4f} against the champion{basis} (needed {min_improvement:+})"
+    )
+    if not promote:
+        reason += f"; {current.pathspec} stays champion"
+    return Verdict(challenger_score, current.pathspec, champion_score, promote, reason, len(rows))
 
 
 def _row_keys(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:

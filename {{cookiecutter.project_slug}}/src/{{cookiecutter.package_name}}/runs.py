@@ -185,24 +185,22 @@ def vet(run: Any) -> None:
         )
 
 
-def load_model(run_or_pathspec: Any = None, *, branch: str | None = None) -> LoadedModel:
-    """Load the model and its schema from a vetted run (see `choose` for what it accepts)."""
+def load_model(
+    run_or_pathspec: Any = None, *, branch: str | None = None, artifact: str = "model"
+) -> LoadedModel:
+    """Load a model and its schema from a vetted run (see `choose` for what it accepts):
+    `model`, the one to deploy, or `holdout_model`, the refit behind the held-out score."""
     run, _ = choose(run_or_pathspec, branch=branch)
     end = run.end_task
-    return LoadedModel(model=end["model"].data, schema=end["schema"].data, pathspec=run.pathspec)
+    if artifact not in end:  # a holdout_model only exists in runs made since it was added
+        raise ModelLoadError(f"{run.pathspec} has no {artifact} artifact")
+    return LoadedModel(model=end[artifact].data, schema=end["schema"].data, pathspec=run.pathspec)
 
 
 def load_holdout_model(run: Any) -> tuple[LoadedModel, pd.DataFrame]:
     """Load what a vetted run's held-out score rests on: the winner refit on its training split
     only, and that split (the rows the model must never be scored on)."""
-    run, _ = choose(run)
-    end = run.end_task
-    if "holdout_model" not in end:
-        raise ModelLoadError(f"{run.pathspec} has no holdout_model artifact (it predates them)")
-    loaded = LoadedModel(
-        model=end["holdout_model"].data, schema=end["schema"].data, pathspec=run.pathspec
-    )
-    return loaded, end["train_data"].data
+    return load_model(run, artifact="holdout_model"), run.end_task["train_data"].data
 
 
 def mock_rows(run: Any, n_rows: int, seed: int) -> pd.DataFrame:
