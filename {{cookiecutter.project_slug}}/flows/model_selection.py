@@ -11,11 +11,11 @@ The story of a run:
   fit         one task per batch, side by side: fits each candidate on each training fold and
               scores it on the fold it did not see;
   tournament  ranks the candidates on their mean fold score (the leaderboard), lets a stacking
-              ensemble of the best families compete (when configured), and refits the winner
-              side by side: on the training split, scored once on the held-out split, and on
-              every row (the model);
-  end         compares the winner with the champion of this branch, writes the report (card and
-              results/<run-id>/), and makes the winner champion if it is better.
+              ensemble of the best families compete (when configured), refits the winner side
+              by side: on the training split, scored once on the held-out split, and on every
+              row (the model); then the winner challenges the champion of this branch;
+  end         writes the report (card and results/<run-id>/) and makes the winner champion if
+              it beat the champion.
 
 Heavy libraries are imported inside the steps: every task re-imports this file.
 """
@@ -143,8 +143,8 @@ class ModelSelectionFlow(FlowSpec):
     def tournament(self, inputs):
         """Rank every candidate on its mean fold score, crashed tasks included; let the ensemble
         of the best families compete; refit the winner side by side: on the training split
-        (scored once on the held-out split) and on every row."""
-        from {{ cookiecutter.package_name }} import ensemble, leaderboard, parallel, refit
+        (scored once on the held-out split) and on every row; challenge the champion."""
+        from {{ cookiecutter.package_name }} import champion, ensemble, leaderboard, parallel, refit
 
         self.fit_results = leaderboard.collect(inputs)
         self.merge_artifacts(
@@ -166,24 +166,20 @@ class ModelSelectionFlow(FlowSpec):
         self.model, self.holdout_model = outcome.model, outcome.holdout_model
         self.test_score, self.test_predictions = outcome.test_score, outcome.test_predictions
         print(f"winner {self.winner['candidate']}: held-out {self.metric} {self.test_score:.4f}")
+        self.verdict = champion.challenge(
+            current.branch_name, outcome.holdout_model, self.test_score, self.test_data,
+            self.metric, config["promotion"]["min_improvement"],
+        )  # fmt: skip
         self.next(self.end)
 
     @card(type="blank", id="report")
     @step
     def end(self):
-        """Compare the winner with the branch's champion, report, and promote it if it is better."""
+        """Write the report; crown the winner if it beat the champion. No model is loaded here."""
         from metaflow import Run
 
         from {{ cookiecutter.package_name }} import champion, provenance, report
 
-        self.verdict = champion.challenge(
-            current.branch_name,
-            self.holdout_model,
-            self.test_score,
-            self.test_data,
-            self.metric,
-            self.config.promotion.min_improvement,
-        )
         summary = report.build(
             str(current.run_id),
             self,
