@@ -166,6 +166,7 @@ class ModelSelectionFlow(FlowSpec):
         self.model, self.holdout_model = outcome.model, outcome.holdout_model
         self.test_score, self.test_predictions = outcome.test_score, outcome.test_predictions
         print(f"winner {self.winner['candidate']}: held-out {self.metric} {self.test_score:.4f}")
+        # Challenged here, where the held-out model is in memory: end then loads no model.
         self.verdict = champion.challenge(
             current.branch_name, outcome.holdout_model, self.test_score, self.test_data,
             self.metric, config["promotion"]["min_improvement"],
@@ -175,7 +176,7 @@ class ModelSelectionFlow(FlowSpec):
     @card(type="blank", id="report")
     @step
     def end(self):
-        """Write the report; crown the winner if it beat the champion. No model is loaded here."""
+        """Write the report (card, results/<run-id>/); crown the winner if it beat the champion."""
         from metaflow import Run
 
         from {{ cookiecutter.package_name }} import champion, provenance, report
