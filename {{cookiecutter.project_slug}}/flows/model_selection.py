@@ -15,7 +15,7 @@ The story of a run:
               by side: on the training split, scored once on the held-out split, and on every
               row (the model); then the winner challenges the champion of this branch;
   end         writes the report (card and results/<run-id>/) and makes the winner champion if
-              it beat the champion.
+              it beat the champion, or if the branch has none yet.
 
 Heavy libraries are imported inside the steps: every task re-imports this file.
 """
@@ -176,7 +176,7 @@ class ModelSelectionFlow(FlowSpec):
     @card(type="blank", id="report")
     @step
     def end(self):
-        """Write the report (card, results/<run-id>/); crown the winner if it beat the champion."""
+        """Write the report (card, results/<run-id>/); crown the winner if the verdict says so."""
         from metaflow import Run
 
         from {{ cookiecutter.package_name }} import champion, provenance, report
