@@ -1,10 +1,12 @@
 """Flow-side glue both flows share: the project name, the tournament config (its default file
-and parser), and one-line refusals.
+and parser), one-line refusals, and a quick exit for every task.
 
 Flows import it as `common`: Python puts a script's own folder first on sys.path, locally and
 in a remote task alike. Kept free of heavy imports: every task re-imports the flow and this.
 """
 
+import atexit
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -23,6 +25,11 @@ NO_DATA = os.devnull
 CONFIG_NAME = "tournament"
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_CONFIG = CONFIGS / "default.toml"
+
+# Every step is a process that imports this file, and the next step starts once it has exited.
+# Python's last garbage collection walks every live object, most of them made by importing
+# scikit-learn, SciPy and pandas: 0.3-0.5 s a task. It skips frozen ones; the OS frees them.
+atexit.register(gc.freeze)
 
 
 class Refused(MetaflowException):

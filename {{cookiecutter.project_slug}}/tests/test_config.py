@@ -2,6 +2,8 @@
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -296,3 +298,21 @@ def test_the_parser_names_the_config_file(common):
     argv = ["flow.py", "--config-value", "tournament", "{}", "run"]
     assert common.config_source("{}", argv=argv) == "--config-value tournament"
     assert common.config_source("x = 1", argv=["flow.py", "run"]) == "config 'tournament'"
+
+
+def test_a_task_process_skips_the_last_garbage_collection():
+    # atexit runs its functions last-registered first: the check, registered before the flow
+    # glue is imported, sees the heap as the interpreter's last collection will.
+    script = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'walked'))\n"
+        "import common\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT / "flows",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert process.stdout.strip() == "frozen"
