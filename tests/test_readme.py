@@ -190,12 +190,13 @@ def benchmark_figures(output):
 @pytest.mark.slow
 def test_benchmark_session_prints_its_figures_and_equal_scores(tmp_path):
     """`nox -s benchmark`, at the tiny size, two rounds: timings are printed (not judged), each
-    round's ratio and the medians; scores equal."""
+    round's ratio and walls, and the medians; scores equal."""
     nox = [sys.executable, "-m", "nox", "--session", "benchmark", "--"]
     _, output = run_as_root_in_a_copy(tmp_path, [*nox, "--size", "tiny", "--rounds", "2"])
     seconds, difference = benchmark_figures(output)
     assert {"GridSearchCV", "in-process", "flow (sharded)"} <= set(seconds), output[-5000:]
-    assert len(re.findall(r"^round [12]: flow / GridSearchCV \d+\.\d\d$", output, re.M)) == 2
+    each_round = r"^round [12]: flow / GridSearchCV \d+\.\d\d  \(flow \S+ s, GridSearchCV \S+ s\)$"
+    assert len(re.findall(each_round, output, re.M)) == 2
     assert "medians of 2 rounds:" in output
     assert all(value > 0 for value in seconds.values())
     assert difference == 0

@@ -13,7 +13,7 @@ out of both: GridSearchCV has no counterpart. Prints the wall times, the ratios 
 GridSearchCV and flow / in-process, the largest difference between the two sets of CV scores,
 each step's task times, and the peak memory of the largest fit process and of GridSearchCV.
 With --rounds N it times both N times, alternating which goes first, and prints each round's
-ratio and the medians. Metaflow state goes to a temporary folder.
+ratio and walls, and the medians. Metaflow state goes to a temporary folder.
 """
 
 import argparse
@@ -207,7 +207,12 @@ def main(argv: list[str] | None = None) -> None:
                 ratios = ", ".join(
                     f"{walls[layout][number] / search_wall:.2f}" for layout in layouts
                 )
-                print(f"round {number + 1}: flow / GridSearchCV {ratios}")
+                flows = ", ".join(f"{walls[layout][number]:.1f}" for layout in layouts)
+                # The walls too: a round whose GridSearchCV ran in a slow minute shows as such.
+                print(
+                    f"round {number + 1}: flow / GridSearchCV {ratios}  "
+                    f"(flow {flows} s, GridSearchCV {search_wall:.1f} s)"
+                )
             print(f"medians of {len(searches)} rounds:")
         search_wall = float(np.median([search for search, _ in searches]))
         in_process_wall = float(np.median([everything for _, everything in searches]))
