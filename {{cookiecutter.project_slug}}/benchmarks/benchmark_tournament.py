@@ -204,10 +204,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         if len(searches) > 1:
             for number, (search_wall, _) in enumerate(searches):
-                ratios = ", ".join(
-                    f"{walls[layout][number] / search_wall:.2f}" for layout in layouts
-                )
-                flows = ", ".join(f"{walls[layout][number]:.1f}" for layout in layouts)
+                flow_walls = [walls[layout][number] for layout in layouts]
+                ratios = ", ".join(f"{wall / search_wall:.2f}" for wall in flow_walls)
+                flows = ", ".join(f"{wall:.1f}" for wall in flow_walls)
                 # The walls too: a round whose GridSearchCV ran in a slow minute shows as such.
                 print(
                     f"round {number + 1}: flow / GridSearchCV {ratios}  "
