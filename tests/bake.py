@@ -100,6 +100,7 @@ FILES = {
     "README.md",
     "benchmarks/README.md",
     "benchmarks/benchmark_tournament.py",
+    "benchmarks/floor_flow.py",
     "configs/default.toml",
     "configs/full.toml",
     "configs/smoke.toml",

@@ -181,7 +181,7 @@ def test_readme_demo_line_renders_a_project_and_runs_its_flow(tmp_path):
 
 def benchmark_figures(output):
     """Return the benchmark's wall times and its largest CV-score difference, from its output."""
-    timed = r"^\s*(GridSearchCV|in-process|flow \([\w-]+\)):\s+([\d.]+) s"
+    timed = r"^\s*(GridSearchCV|in-process|floor|flow \([\w-]+\)):\s+([\d.]+) s"
     seconds = {name: float(value) for name, value in re.findall(timed, output, flags=re.M)}
     (difference,) = re.findall(r"max \|flow - GridSearchCV\| mean CV score: (\S+)", output)
     return seconds, float(difference)
@@ -190,13 +190,16 @@ def benchmark_figures(output):
 @pytest.mark.slow
 def test_benchmark_session_prints_its_figures_and_equal_scores(tmp_path):
     """`nox -s benchmark`, at the tiny size, two rounds: timings are printed (not judged), each
-    round's ratio and walls, and the medians; scores equal."""
+    round's ratio and walls, the medians and the floor of four steps that only import; scores
+    equal."""
     nox = [sys.executable, "-m", "nox", "--session", "benchmark", "--"]
     _, output = run_as_root_in_a_copy(tmp_path, [*nox, "--size", "tiny", "--rounds", "2"])
     seconds, difference = benchmark_figures(output)
-    assert {"GridSearchCV", "in-process", "flow (sharded)"} <= set(seconds), output[-5000:]
+    assert {"GridSearchCV", "in-process", "floor", "flow (sharded)"} <= set(seconds), output[-5000:]
     each_round = r"^round [12]: flow / GridSearchCV \d+\.\d\d  \(flow \S+ s, GridSearchCV \S+ s\)$"
     assert len(re.findall(each_round, output, re.M)) == 2
     assert "medians of 2 rounds:" in output
+    (least,) = re.findall(r"^  least ratio a four-step flow reaches: (\d+\.\d\d) ", output, re.M)
+    assert float(least) > 1
     assert all(value > 0 for value in seconds.values())
     assert difference == 0

@@ -12,6 +12,8 @@ the training split), the held-out score and the final fit on all rows. The ensem
 out of both: GridSearchCV has no counterpart. Prints the wall times, the ratios flow /
 GridSearchCV and flow / in-process, the largest difference between the two sets of CV scores,
 each step's task times, and the peak memory of the largest fit process and of GridSearchCV.
+It also runs benchmarks/floor_flow.py, four steps that only import, and prints that floor: the
+least ratio any flow of four steps reaches here, if its fits took GridSearchCV's time.
 With --rounds N it times both N times, alternating which goes first, and prints each round's
 ratio and walls, and the medians. Metaflow state goes to a temporary folder.
 """
@@ -22,11 +24,13 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FLOW = PROJECT_DIR / "flows" / "model_selection.py"
+FLOOR = PROJECT_DIR / "benchmarks" / "floor_flow.py"
 # Rows of mock data per size: `tiny` checks the script, `large` makes fitting take minutes.
 SIZES = {"tiny": 300, "default": None, "large": 100_000}
 LAYOUTS = {"sharded": 0, "per-fit": 1}
@@ -44,24 +48,31 @@ def load_config(size: str) -> dict[str, Any]:
     return config
 
 
-def run_flow(config: dict[str, Any], workers: int, fits_per_task: int) -> tuple[float, Any]:
-    """Run the tournament; return (wall seconds, Run)."""
+def run_flow(
+    flow: Path, workers: int, config: dict[str, Any] | None = None, **parameters: Any
+) -> tuple[float, Any]:
+    """Run a flow (with the tournament config, if given); return (wall seconds, Run)."""
     from metaflow import Runner
 
+    configs = {"config_value": [("tournament", config)]} if config else {}
     started = time.perf_counter()
     with Runner(
-        str(FLOW),
-        show_output=False,
-        pylint=False,
-        cwd=str(PROJECT_DIR),
-        env=dict(os.environ),
-        config_value=[("tournament", config)],
-    ) as runner:
-        result = runner.run(max_workers=workers, fits_per_task=fits_per_task)
+        str(flow), show_output=False, pylint=False, cwd=str(PROJECT_DIR), env=dict(os.environ),
+        **configs,
+    ) as runner:  # fmt: skip
+        result = runner.run(max_workers=workers, **parameters)
         wall = time.perf_counter() - started
         if result.status != "successful":
-            sys.exit(f"the flow {result.status}:\n{result.stderr[-5000:]}")
+            sys.exit(f"{flow.name} {result.status}:\n{result.stderr[-5000:]}")
     return wall, result.run
+
+
+def run_floor(workers: int) -> tuple[float, float]:
+    """Run the floor flow; return its wall and the part of it outside its fit task, the part
+    GridSearchCV has no counterpart for (its workers start up as a fit task does)."""
+    wall, run = run_flow(FLOOR, workers)
+    task = run["fit"].task
+    return wall, wall - (task.finished_at - task.created_at).total_seconds()
 
 
 def run_grid_search(run: Any, config: dict[str, Any], workers: int) -> tuple[float, float, Any]:
@@ -137,25 +148,31 @@ def step_times(run: Any) -> str:
     return "; ".join(times)
 
 
-def measure(
-    config: dict[str, Any], layouts: list[str], workers: int, rounds: int
-) -> tuple[dict[str, list[float]], dict[str, Any], list[tuple[float, float]], Any]:
-    """Time every layout's flow and the in-process search `rounds` times, alternating which
-    goes first (a machine whose speed drifts favours neither). Returns the flow walls per
-    layout, each layout's last run, the (GridSearchCV, in-process) walls and cv_results_."""
-    walls: dict[str, list[float]] = {layout: [] for layout in layouts}
-    runs: dict[str, Any] = {}
-    searches: list[tuple[float, float]] = []
-    cv_results = None
+@dataclass
+class Timings:
+    """Every round's walls: per layout, of GridSearchCV and in-process, and of the floor."""
+
+    walls: dict[str, list[float]]  # the flow's, per layout
+    searches: list[tuple[float, float]] = field(default_factory=list)  # (GridSearchCV, in-process)
+    floors: list[tuple[float, float]] = field(default_factory=list)  # (wall, outside its fit task)
+    runs: dict[str, Any] = field(default_factory=dict)  # each layout's last run
+    cv_results: Any = None
+
+
+def measure(config: dict[str, Any], layouts: list[str], workers: int, rounds: int) -> Timings:
+    """Time every layout's flow, the floor and the in-process search `rounds` times,
+    alternating which goes first (a machine whose speed drifts favours neither)."""
+    timings = Timings(walls={layout: [] for layout in layouts})
+    walls, runs, searches = timings.walls, timings.runs, timings.searches
 
     def flows() -> None:
         for layout in layouts:
-            wall, runs[layout] = run_flow(config, workers, LAYOUTS[layout])
+            wall, runs[layout] = run_flow(FLOW, workers, config, fits_per_task=LAYOUTS[layout])
             walls[layout].append(wall)
+        timings.floors.append(run_floor(workers))
 
     def search() -> None:
-        nonlocal cv_results
-        search_wall, in_process_wall, cv_results = run_grid_search(
+        search_wall, in_process_wall, timings.cv_results = run_grid_search(
             runs[layouts[0]], config, workers
         )
         searches.append((search_wall, in_process_wall))
@@ -163,7 +180,7 @@ def measure(
     for number in range(rounds):
         for part in (flows, search) if number % 2 == 0 else (search, flows):
             part()
-    return walls, runs, searches, cv_results
+    return timings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -191,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
 
         config = load_config(args.size)
         layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
-        walls, runs, searches, cv_results = measure(config, layouts, workers, max(1, args.rounds))
+        timings = measure(config, layouts, workers, max(1, args.rounds))
+        walls, runs, searches = timings.walls, timings.runs, timings.searches
+        cv_results = timings.cv_results
         search_memory = peak_memory_mb()
         run = runs[layouts[0]]
 
@@ -222,6 +241,16 @@ def main(argv: list[str] | None = None) -> None:
             f"in-process:   {in_process_wall:7.1f} s  "
             "(GridSearchCV, then the held-out score and the final fit on all rows)"
         )
+        floor_wall = float(np.median([wall for wall, _ in timings.floors]))
+        outside = float(np.median([outside for _, outside in timings.floors]))
+        # What no flow of four steps can save: the floor's steps outside its fit task.
+        rounds = zip(searches, timings.floors, strict=True)
+        least = np.median([(search + out) / search for (search, _), (_, out) in rounds])
+        print(
+            f"floor:        {floor_wall:7.1f} s  (four steps that only import; "
+            f"{outside:.1f} s outside the fit task)"
+        )
+        print(f"  least ratio a four-step flow reaches: {least:.2f}  (fits at GridSearchCV's pace)")
         for layout, flow_run in runs.items():
             wall = float(np.median(walls[layout]))
             # Each round's own ratio, then their median: a drifting machine cancels out.
