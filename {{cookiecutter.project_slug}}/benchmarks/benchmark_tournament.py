@@ -54,12 +54,16 @@ def run_flow(
     """Run a flow (with the tournament config, if given); return (wall seconds, Run)."""
     from metaflow import Runner
 
-    configs = {"config_value": [("tournament", config)]} if config else {}
+    configs: dict[str, Any] = {"config_value": [("tournament", config)]} if config else {}
     started = time.perf_counter()
     with Runner(
-        str(flow), show_output=False, pylint=False, cwd=str(PROJECT_DIR), env=dict(os.environ),
+        str(flow),
+        show_output=False,
+        pylint=False,
+        cwd=str(PROJECT_DIR),
+        env=dict(os.environ),
         **configs,
-    ) as runner:  # fmt: skip
+    ) as runner:
         result = runner.run(max_workers=workers, **parameters)
         wall = time.perf_counter() - started
         if result.status != "successful":
@@ -244,8 +248,8 @@ def main(argv: list[str] | None = None) -> None:
         floor_wall = float(np.median([wall for wall, _ in timings.floors]))
         outside = float(np.median([outside for _, outside in timings.floors]))
         # What no flow of four steps can save: the floor's steps outside its fit task.
-        rounds = zip(searches, timings.floors, strict=True)
-        least = np.median([(search + out) / search for (search, _), (_, out) in rounds])
+        paired = zip(searches, timings.floors, strict=True)
+        least = np.median([(search + out) / search for (search, _), (_, out) in paired])
         print(
             f"floor:        {floor_wall:7.1f} s  (four steps that only import; "
             f"{outside:.1f} s outside the fit task)"
