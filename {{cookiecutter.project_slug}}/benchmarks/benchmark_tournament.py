@@ -76,7 +76,7 @@ def run_floor(workers: int) -> tuple[float, float]:
     GridSearchCV has no counterpart for (its workers start up as a fit task does)."""
     wall, run = run_flow(FLOOR, workers)
     task = run["fit"].task
-    return wall, wall - (task.finished_at - task.created_at).total_seconds()
+    return wall, wall - task_seconds(task)
 
 
 def run_grid_search(run: Any, config: dict[str, Any], workers: int) -> tuple[float, float, Any]:
@@ -141,13 +141,16 @@ def peak_memory_mb() -> float:
     return max(peaks)
 
 
+def task_seconds(task: Any) -> float:
+    """A task's time as Metaflow records it: created to finished (its process start-up on top)."""
+    return float((task.finished_at - task.created_at).total_seconds())
+
+
 def step_times(run: Any) -> str:
-    """Each step's task times, longest first (created to finished; process start-up on top)."""
+    """Each step's task times, longest first."""
     times = []
     for step in reversed(list(run)):
-        seconds = sorted(
-            ((task.finished_at - task.created_at).total_seconds() for task in step), reverse=True
-        )
+        seconds = sorted((task_seconds(task) for task in step), reverse=True)
         times.append(f"{step.id} {' / '.join(f'{s:.1f}' for s in seconds[:4])}")
     return "; ".join(times)
 
